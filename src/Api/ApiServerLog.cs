@@ -1,0 +1,14 @@
+namespace ClusterRegistry.Api;
+
+/// <summary>Source-generated log messages for the server's hot and exceptional paths.</summary>
+public static partial class ApiServerLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled error serving {Method} {Path}")]
+    public static partial void UnhandledError(ILogger logger, Exception e, string method, string path);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Serving securely on https://{Address}")]
+    public static partial void Serving(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Watch ended after {Events} events: {Reason}")]
+    public static partial void WatchEnded(ILogger logger, int events, string reason);
+}

@@ -1,0 +1,30 @@
+namespace ClusterRegistry.Api.Hosting;
+
+/// <summary>The Kubernetes reading of a request path and method (k8s RequestInfoFactory), for logs and authorization.</summary>
+public sealed record RequestInfo(bool IsResourceRequest, string Verb, string Resource, string Subresource, string Name)
+{
+    public static RequestInfo From(HttpRequest request)
+    {
+        var parts = (request.Path.Value ?? "").Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var method = request.Method.ToUpperInvariant();
+        if (parts.Length < 4 || parts[0] != "apis")
+            return new RequestInfo(false, method.ToLowerInvariant(), "", "", "");
+        var rest = parts[3..];
+        var watchPath = rest.Length > 0 && rest[0] == "watch";
+        if (watchPath) rest = rest[1..];
+        var resource = rest.Length > 0 ? rest[0] : "";
+        var name = rest.Length > 1 ? rest[1] : "";
+        var sub = rest.Length > 2 ? rest[2] : "";
+        var watch = watchPath || (request.Query.TryGetValue("watch", out var w) && w.ToString() is not ("0" or "false" or "False"));
+        var verb = method switch
+        {
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" => name.Length == 0 ? "deletecollection" : "delete",
+            "GET" or "HEAD" => watch ? "watch" : name.Length == 0 ? "list" : "get",
+            _ => method.ToLowerInvariant(),
+        };
+        return new RequestInfo(true, verb, resource, sub, name);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Security.Cryptography.X509Certificates;
+using ClusterRegistry.Api.Endpoints;
+using ClusterRegistry.Api.Http;
+using ClusterRegistry.Api.Security;
+using ClusterRegistry.Application;
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Application.Behaviors;
+using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
+using ClusterRegistry.Infrastructure;
+using ClusterRegistry.Infrastructure.Storage.Embedded;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Serilog;
+using Serilog.Events;
+
+namespace ClusterRegistry.Api.Hosting;
+
+/// <summary>Builds and runs the standalone server from its options.</summary>
+public static class ServerHost
+{
+    public static async Task<int> RunAsync(ServerOptions options, CancellationToken ct)
+    {
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
+            .CreateLogger();
+        try
+        {
+            Directory.CreateDirectory(options.DataDir);
+            await using var storage = await EmbeddedStorage.OpenAsync(options.DataDir, ct);
+            var app = Build(options, storage);
+            await app.RunAsync(ct);
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            Log.Fatal("clusterregistry: {Message}", e.Message);
+            return 1;
+        }
+        finally
+        {
+            await Log.CloseAndFlushAsync();
+        }
+    }
+
+    public static WebApplication Build(ServerOptions options, EmbeddedStorage storage)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Host.UseSerilog();
+
+        var (certPath, keyPath) = options.TlsCertFile is not null
+            ? (options.TlsCertFile, options.TlsPrivateKeyFile!)
+            : SelfSignedCertificate.Ensure(options.EffectiveCertDir, options.BindAddress);
+        var certificate = X509Certificate2.CreateFromPemFile(certPath, keyPath);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = RequestBody.MaxBytes + 1L;
+            k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            k.Listen(System.Net.IPAddress.Parse(options.BindAddress), options.SecurePort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(https =>
+                {
+                    https.ServerCertificate = certificate;
+                    https.SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+                });
+            });
+        });
+
+        var tokens = new Dictionary<string, UserInfo>(StringComparer.Ordinal);
+        string? kubeconfig = null;
+        if (options.TokenAuthFile is not null)
+        {
+            foreach (var (token, user) in TokenFile.Load(options.TokenAuthFile)) tokens[token] = user;
+        }
+        else
+        {
+            var token = AdminCredentials.EnsureToken(options.DataDir);
+            tokens[token] = AdminCredentials.Admin;
+            var host = options.BindAddress is "0.0.0.0" or "::" ? "127.0.0.1" : options.BindAddress;
+            if (host.Contains(':')) host = "[" + host + "]";
+            kubeconfig = AdminCredentials.WriteKubeconfig(options.DataDir, $"https://{host}:{options.SecurePort}",
+                File.ReadAllText(certPath), token);
+        }
+
+        var services = builder.Services;
+        services.AddSingleton(new Authenticator(tokens, anonymous: false));
+        services.AddSingleton<IAuthorizer, AlwaysAllowAuthorizer>();
+        services.AddSingleton(new WatchOptions { BookmarkInterval = options.WatchBookmarkInterval });
+        services.AddApplication();
+        services.AddEmbeddedStorage(storage, options.CompactionInterval);
+        services.AddMediator(m =>
+        {
+            m.ServiceLifetime = ServiceLifetime.Scoped;
+            m.Assemblies = [typeof(Application.DependencyInjection)];
+            m.PipelineBehaviors = [typeof(AuthorizationBehavior<,>), typeof(ValidationBehavior<,>)];
+            m.StreamPipelineBehaviors = [typeof(StreamAuthorizationBehavior<,>), typeof(StreamValidationBehavior<,>)];
+        });
+
+        var app = builder.Build();
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.MessageTemplate = "{RequestMethod} {RequestPath} {Verb} {Resource} {Name} user={User} -> {StatusCode} in {Elapsed:0.0} ms";
+            o.EnrichDiagnosticContext = (diagnostics, http) =>
+            {
+                var info = RequestInfo.From(http.Request);
+                diagnostics.Set("Verb", info.Verb);
+                diagnostics.Set("Resource", info.Subresource.Length > 0 ? info.Resource + "/" + info.Subresource : info.Resource);
+                diagnostics.Set("Name", info.Name);
+            };
+            o.GetLevel = (http, _, e) => e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+        });
+        app.UseMiddleware<StatusExceptionMiddleware>();
+        app.UseMiddleware<AuthenticationMiddleware>();
+        app.MapHealth();
+        app.MapVersion();
+        app.MapDiscovery();
+        app.MapOpenApi();
+        app.MapClusters();
+        app.MapFallback((HttpContext http) =>
+        {
+            if (http.Request.Path.StartsWithSegments("/apis/clusterregistry.k8s.io"))
+                throw new Domain.Meta.ApiStatusException(404, "NotFound", "the server could not find the requested resource",
+                    new Domain.Meta.StatusDetails());
+            http.Response.StatusCode = 404;
+            http.Response.ContentType = "text/plain; charset=utf-8";
+            return http.Response.WriteAsync("404 page not found\n");
+        });
+
+        app.Lifetime.ApplicationStopping.Register(() => HealthApi.ShuttingDown = true);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            Log.Information("Serving securely on https://{Address}:{Port} (storage: {Backend}, data: {DataDir})",
+                options.BindAddress, options.SecurePort, storage.Name, options.DataDir);
+            if (kubeconfig is not null)
+                Log.Information("Admin kubeconfig written to {Kubeconfig}. Use it with: export KUBECONFIG={Kubeconfig}", kubeconfig, kubeconfig);
+        });
+        return app;
+    }
+}

@@ -1,0 +1,41 @@
+using ClusterRegistry.Domain.Meta;
+
+namespace ClusterRegistry.Api.Http;
+
+/// <summary>
+/// The one error table: API errors render as their Status; anything else is a 500 InternalError, logged as a bug.
+/// Never ProblemDetails: kubectl parses Status.
+/// </summary>
+public sealed class StatusExceptionMiddleware(RequestDelegate next, ILogger<StatusExceptionMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext http)
+    {
+        try
+        {
+            await next(http);
+        }
+        catch (ApiStatusException e) when (!http.Response.HasStarted)
+        {
+            http.Response.Clear();
+            await ResponseWriter.WriteStatusAsync(http, e.ToStatus());
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+        }
+        catch (BadHttpRequestException e) when (!http.Response.HasStarted)
+        {
+            http.Response.Clear();
+            var error = e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? ApiErrors.RequestEntityTooLarge($"limit is {RequestBody.MaxBytes}")
+                : new ApiStatusException(e.StatusCode, e.StatusCode == 400 ? "BadRequest" : "InternalError", e.Message);
+            await ResponseWriter.WriteStatusAsync(http, error.ToStatus());
+        }
+        catch (Exception e) when (!http.Response.HasStarted)
+        {
+            ApiServerLog.UnhandledError(logger, e, http.Request.Method, http.Request.Path);
+            http.Response.Clear();
+            await ResponseWriter.WriteStatusAsync(http, ApiErrors.Internal(e.Message).ToStatus());
+        }
+    }
+}

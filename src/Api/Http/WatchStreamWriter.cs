@@ -1,0 +1,86 @@
+using System.Text.Json;
+using ClusterRegistry.Api.Printing;
+using ClusterRegistry.Application.Clusters.Queries.ListClusters;
+using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
+using ClusterRegistry.Domain.Meta;
+using Mediator;
+
+namespace ClusterRegistry.Api.Http;
+
+/// <summary>
+/// Streams watch events as kube-apiserver does: 200 and headers flushed first, then one compact JSON event per line,
+/// each flushed; Table watches carry a one-row Table per event (columns on the first only). The stream ends cleanly
+/// at timeoutSeconds (default: a random 30–60 minutes) or when the client leaves.
+/// </summary>
+public static class WatchStreamWriter
+{
+    private static readonly byte[] Newline = "\n"u8.ToArray();
+
+    public static async Task ServeAsync(HttpContext http, ListParameters parameters, ISender sender)
+    {
+        var rep = ResponseWriter.Negotiate(http.Request, "Table", "PartialObjectMetadata");
+        var includeObject = rep.Transform == "Table" ? ResponseWriter.IncludeObject(http.Request) : "Metadata";
+        var timeout = parameters.TimeoutSeconds is { } t and > 0
+            ? TimeSpan.FromSeconds(Math.Min(t, int.MaxValue / 1000))
+            : TimeSpan.FromSeconds(Random.Shared.Next(1800, 3600));
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        cts.CancelAfter(timeout);
+
+        // Validation and authorization run when the stream is first read; the handler's Started marker says they
+        // passed, so errors before it are answered as a plain Status rather than inside a 200 stream.
+        var events = sender.CreateStream(new WatchClustersQuery(parameters with { Watch = true }), cts.Token).GetAsyncEnumerator(cts.Token);
+        if (!await events.MoveNextAsync() || events.Current != ClusterWatchEvent.Started)
+            throw new InvalidOperationException("watch stream did not start");
+
+        var response = http.Response;
+        response.StatusCode = 200;
+        response.ContentType = MediaTypes.Json;
+        response.Headers.CacheControl = "no-cache, private";
+        http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+        await response.StartAsync(http.RequestAborted);
+        await response.Body.FlushAsync(http.RequestAborted);
+
+        var columnsSent = false;
+        try
+        {
+            var hasNext = await events.MoveNextAsync();
+            while (hasNext)
+            {
+                var e = events.Current;
+                object payload = e.Error is not null ? e.Error : Transform(e, rep, includeObject, ref columnsSent);
+                var line = JsonSerializer.SerializeToUtf8Bytes(new { type = e.Type, @object = payload }, ApiJson.Options);
+                await response.Body.WriteAsync(line, cts.Token);
+                await response.Body.WriteAsync(Newline, cts.Token);
+                await response.Body.FlushAsync(cts.Token);
+                hasNext = await events.MoveNextAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Timeout or client gone: end the chunked response cleanly.
+        }
+        finally
+        {
+            try { await events.DisposeAsync(); } catch (OperationCanceledException) { }
+        }
+    }
+
+    private static object Transform(ClusterWatchEvent e, Representation rep, string includeObject, ref bool columnsSent)
+    {
+        var cluster = e.Object!;
+        if (e.Type == WatchEventType.Bookmark)
+            return rep.Transform is null ? cluster : ClusterPrinter.Partial(cluster);
+        switch (rep.Transform)
+        {
+            case "Table":
+                var table = ClusterPrinter.ToTable([cluster], new ListMeta { ResourceVersion = cluster.Metadata.ResourceVersion },
+                    includeObject, !columnsSent, DateTimeOffset.UtcNow);
+                columnsSent = true;
+                return ResponseWriter.WithVersion(table, rep);
+            case "PartialObjectMetadata":
+                return new PartialObjectMetadata { Metadata = cluster.Metadata, ApiVersion = "meta.k8s.io/" + rep.TransformVersion };
+            default:
+                return cluster;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using ClusterRegistry.Api.Hosting;
+
+return await CommandLine.Build().Parse(args).InvokeAsync();

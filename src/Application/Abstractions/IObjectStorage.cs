@@ -1,0 +1,71 @@
+namespace ClusterRegistry.Application.Abstractions;
+
+/// <summary>One stored object: its key, its serialized bytes (without resourceVersion) and its modification revision.</summary>
+public sealed record StoredObject(string Key, ReadOnlyMemory<byte> Value, long Revision);
+
+/// <summary>What a watch reports for one write.</summary>
+public enum StorageEventType
+{
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// <summary>
+/// One committed write under a watched prefix. <see cref="Value"/> is the new state (null for a delete);
+/// <see cref="PrevValue"/> the state before it (null for a create), so deletes can report the last state.
+/// </summary>
+public sealed record StorageEvent(StorageEventType Type, string Key, ReadOnlyMemory<byte>? Value, ReadOnlyMemory<byte>? PrevValue, long Revision);
+
+/// <summary>
+/// Which part of a prefix to read. <see cref="Revision"/> 0 reads the latest state; any other value reads the
+/// state as of that revision (throws <see cref="StorageErrorCode.Expired"/> when it has been compacted away).
+/// Keys strictly after <see cref="StartAfterKey"/> are read in key order; <see cref="Limit"/> 0 means all;
+/// <see cref="Filter"/> drops items before the limit counts them.
+/// </summary>
+public sealed record ListRange(long Revision = 0, string? StartAfterKey = null, int Limit = 0, Func<StoredObject, bool>? Filter = null);
+
+/// <summary>A page of a list: its items, the revision it was read at, and whether keys remain after the last item.</summary>
+public sealed record StoredPage(IReadOnlyList<StoredObject> Items, long Revision, bool HasMore, long? RemainingCount);
+
+/// <summary>
+/// The storage port, shaped like k8s.io/apiserver's storage.Interface: keys to bytes with a global, monotonic
+/// revision shared by all keys. Every write is atomic; updates and deletes are compare-and-swap on the key's
+/// modification revision. Reads are consistent: a write acknowledged by any caller is visible to the next read.
+/// Failures are <see cref="StorageException"/> with a closed set of codes.
+/// </summary>
+public interface IObjectStorage
+{
+    /// <summary>A short name for health checks, e.g. <c>etcd</c>, <c>postgres</c>, <c>embedded</c>.</summary>
+    string Name { get; }
+
+    /// <summary>The latest state of <paramref name="key"/>, or null when it does not exist.</summary>
+    ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct);
+
+    /// <summary>Reads keys under <paramref name="prefix"/> at one revision (see <see cref="ListRange"/>).</summary>
+    ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct);
+
+    /// <summary>Creates <paramref name="key"/>; throws <see cref="StorageErrorCode.KeyExists"/> when it exists. Returns the new revision.</summary>
+    ValueTask<long> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken ct);
+
+    /// <summary>
+    /// Replaces <paramref name="key"/> only if its modification revision is still <paramref name="expectedRevision"/>;
+    /// throws <see cref="StorageErrorCode.Conflict"/> otherwise and <see cref="StorageErrorCode.KeyNotFound"/>
+    /// when the key is gone. Returns the new revision.
+    /// </summary>
+    ValueTask<long> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken ct);
+
+    /// <summary>Deletes <paramref name="key"/> only if its modification revision is still <paramref name="expectedRevision"/>; same errors as update. Returns the revision of the delete.</summary>
+    ValueTask<long> DeleteAsync(string key, long expectedRevision, CancellationToken ct);
+
+    /// <summary>
+    /// Every write under <paramref name="prefix"/> with a revision greater than <paramref name="afterRevision"/>,
+    /// in revision order, without gaps, until <paramref name="ct"/> is cancelled. Throws
+    /// <see cref="StorageErrorCode.Expired"/> (before or during the stream) when events after that revision are
+    /// no longer available; the stream may also end early (e.g. a slow consumer), and the caller re-watches.
+    /// </summary>
+    IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct);
+
+    /// <summary>The latest committed revision.</summary>
+    ValueTask<long> CurrentRevisionAsync(CancellationToken ct);
+}

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Application.Patching;
+using ClusterRegistry.Domain.Clusters;
+using ClusterRegistry.Domain.Meta;
+using Mediator;
+
+namespace ClusterRegistry.Application.Clusters.Commands.PatchCluster;
+
+/// <summary>
+/// Applies a patch to the latest object and updates it through the shared update core; a resourceVersion inside
+/// the patch acts as a precondition, and a lost race re-applies the patch to the new latest object.
+/// </summary>
+public sealed class PatchClusterHandler(ClusterUpdates updates, IRequestContext context) : ICommandHandler<PatchClusterCommand, Cluster>
+{
+    public ValueTask<Cluster> Handle(PatchClusterCommand command, CancellationToken ct)
+    {
+        var patch = JsonNode.Parse(command.Patch.GetRawText());
+        var jsonOps = command.Type == PatchType.Json ? JsonPatch.Parse(patch) : null;
+        if (command.Type == PatchType.Merge && patch is not JsonObject)
+            throw ApiErrors.BadRequest("json: cannot unmarshal into Go value of type map[string]interface {}: a merge patch must be a JSON object");
+
+        return updates.GuaranteedUpdateAsync(command.Name, current =>
+        {
+            var document = JsonSerializer.SerializeToNode(current, ApiJson.Options)!;
+            var patched = jsonOps is not null ? JsonPatch.Apply(document, jsonOps) : JsonMergePatch.Apply(document, patch)!;
+            using var doc = JsonDocument.Parse(patched.ToJsonString());
+            var cluster = ClusterBodies.Decode(doc.RootElement, command.Options.Mode, context.AddWarning);
+            if (cluster.Metadata.Name != command.Name)
+                throw ApiErrors.Invalid(ClusterResource.Info, command.Name,
+                    [FieldError.Invalid("metadata.name", cluster.Metadata.Name, "field is immutable")]);
+            return cluster;
+        }, command.Subresource == "status", command.Options.IsDryRun, ct);
+    }
+}

@@ -1,0 +1,16 @@
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Domain.Clusters;
+using ClusterRegistry.Domain.Meta;
+using Mediator;
+
+namespace ClusterRegistry.Application.Clusters.Queries.GetCluster;
+
+public sealed class GetClusterHandler(IObjectStorage storage) : IQueryHandler<GetClusterQuery, Cluster>
+{
+    public async ValueTask<Cluster> Handle(GetClusterQuery query, CancellationToken ct)
+    {
+        var stored = await StorageErrors.Guard(() => storage.GetAsync(ClusterKeys.For(query.Name), ct), query.Name, "get")
+                     ?? throw ApiErrors.NotFound(ClusterResource.Info, query.Name);
+        return ClusterCodec.Decode(stored);
+    }
+}

@@ -1,0 +1,61 @@
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Domain.Clusters;
+using ClusterRegistry.Domain.Meta;
+using Mediator;
+
+namespace ClusterRegistry.Application.Clusters.Queries.ListClusters;
+
+/// <summary>
+/// Lists with kube-apiserver's resourceVersion semantics: unset = latest, "0" = any (latest here), N with a limit
+/// or Exact = the state at N, N otherwise = not older than N; pages read at the first page's revision.
+/// </summary>
+public sealed class ListClustersHandler(IObjectStorage storage) : IQueryHandler<ListClustersQuery, ClusterList>
+{
+    private const string ContinueExpired =
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.";
+
+    public async ValueTask<ClusterList> Handle(ListClustersQuery query, CancellationToken ct)
+    {
+        var p = query.Parameters;
+        var selection = ClusterSelection.Parse(p.LabelSelector, p.FieldSelector);
+        long revision = 0;
+        string? after = null;
+        if (!string.IsNullOrEmpty(p.Continue))
+        {
+            var token = ContinueToken.Decode(p.Continue);
+            (revision, after) = (token.Revision, token.StartAfter);
+        }
+        else if (ResourceVersion.TryParse(p.ResourceVersion, out var rv) && rv > 0)
+        {
+            if (p.ResourceVersionMatch == "Exact" || (p.Limit > 0 && string.IsNullOrEmpty(p.ResourceVersionMatch)))
+                revision = rv;
+            else
+                await ResourceVersionWait.UntilAtLeastAsync(storage, rv, ct);
+        }
+
+        // A single-name field selector reads one key instead of the whole prefix.
+        StoredPage page;
+        try
+        {
+            page = await storage.ListAsync(ClusterKeys.Prefix,
+                new ListRange(revision, after, (int)Math.Clamp(p.Limit, 0, int.MaxValue), selection.ToFilter()), ct);
+        }
+        catch (StorageException e) when (e.Code == StorageErrorCode.Expired)
+        {
+            throw ApiErrors.Expired(!string.IsNullOrEmpty(p.Continue) ? ContinueExpired : $"too old resource version: {revision} ({e.CurrentRevision})");
+        }
+        catch (StorageException e)
+        {
+            throw StorageErrors.Interpret(e, "", "list");
+        }
+
+        var list = new ClusterList { Metadata = { ResourceVersion = ResourceVersion.Format(page.Revision) } };
+        foreach (var item in page.Items) list.Items.Add(ClusterCodec.Decode(item));
+        if (page.HasMore && page.Items.Count > 0)
+        {
+            list.Metadata.Continue = new ContinueToken(page.Revision, page.Items[^1].Key).Encode();
+            if (selection.IsEverything && page.RemainingCount is > 0) list.Metadata.RemainingItemCount = page.RemainingCount;
+        }
+        return list;
+    }
+}

@@ -1,0 +1,27 @@
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Domain.Meta;
+
+namespace ClusterRegistry.Application.Clusters.Queries.ListClusters;
+
+/// <summary>"Not older than N" for an N the store has not reached: wait briefly, then 504 as kube-apiserver does.</summary>
+public static class ResourceVersionWait
+{
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(3);
+
+    public static async ValueTask UntilAtLeastAsync(IObjectStorage storage, long revision, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + MaxWait;
+        long current;
+        while ((current = await StorageErrors.Guard(() => storage.CurrentRevisionAsync(ct), "", "list")) < revision)
+        {
+            if (DateTime.UtcNow >= deadline)
+                throw new ApiStatusException(504, "Timeout", $"Too large resource version: {revision}, current: {current}",
+                    new StatusDetails
+                    {
+                        Causes = [new StatusCause { Reason = "ResourceVersionTooLarge", Message = "Too large resource version" }],
+                        RetryAfterSeconds = 1,
+                    });
+            await Task.Delay(100, ct);
+        }
+    }
+}

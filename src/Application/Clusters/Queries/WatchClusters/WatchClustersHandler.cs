@@ -1,0 +1,126 @@
+using System.Runtime.CompilerServices;
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Domain.Clusters;
+using ClusterRegistry.Domain.Meta;
+using Mediator;
+
+namespace ClusterRegistry.Application.Clusters.Queries.WatchClusters;
+
+/// <summary>
+/// Watch with kube-apiserver's start-point semantics: resourceVersion unset or "0" first sends the current state as
+/// synthetic ADDED events, N sends only changes after N (or one 410 ERROR when N is too old). Selectors turn
+/// changes moving an object into or out of the selection into ADDED and DELETED.
+/// </summary>
+public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions options) : IStreamQueryHandler<WatchClustersQuery, ClusterWatchEvent>
+{
+    public const string InitialEventsEndAnnotation = "k8s.io/initial-events-end";
+
+    public async IAsyncEnumerable<ClusterWatchEvent> Handle(WatchClustersQuery query, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var p = query.Parameters;
+        var selection = ClusterSelection.Parse(p.LabelSelector, p.FieldSelector);
+        yield return ClusterWatchEvent.Started;
+        long from;
+        if (ResourceVersion.TryParse(p.ResourceVersion, out var rv) && rv > 0 && p.SendInitialEvents != true)
+        {
+            from = rv;
+        }
+        else
+        {
+            var page = await StorageErrors.Guard(
+                () => storage.ListAsync(ClusterKeys.Prefix, new ListRange(Filter: selection.ToFilter()), ct), "", "watch");
+            foreach (var item in page.Items)
+                yield return new ClusterWatchEvent(WatchEventType.Added, ClusterCodec.Decode(item));
+            from = page.Revision;
+            if (p.SendInitialEvents == true && p.AllowWatchBookmarks)
+                yield return Bookmark(from, initialEventsEnd: true);
+        }
+
+        await using var events = Stream(from, ct).GetAsyncEnumerator(ct);
+        var last = from;
+        var lastBookmark = from;
+        Task<bool>? pending = null;
+        while (true)
+        {
+            pending ??= events.MoveNextAsync().AsTask();
+            if (p.AllowWatchBookmarks)
+            {
+                var tick = Task.Delay(options.BookmarkInterval, ct);
+                if (await Task.WhenAny(pending, tick) == tick)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    if (last > lastBookmark || lastBookmark == from)
+                    {
+                        lastBookmark = last;
+                        yield return Bookmark(last, initialEventsEnd: false);
+                    }
+                    continue;
+                }
+            }
+            if (!await pending) yield break;
+            pending = null;
+            var item = events.Current;
+            if (item.Error is not null)
+            {
+                yield return item.Error;
+                yield break;
+            }
+            last = item.Event!.Revision;
+            if (Translate(item.Event, selection) is { } translated)
+                yield return translated;
+        }
+    }
+
+    private sealed record Item(StorageEvent? Event, ClusterWatchEvent? Error);
+
+    // Storage errors become one ERROR event; C# cannot yield inside a catch, hence the wrapper.
+    private async IAsyncEnumerable<Item> Stream(long from, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var e = storage.WatchAsync(ClusterKeys.Prefix, from, ct).GetAsyncEnumerator(ct);
+        while (true)
+        {
+            Item? next;
+            try
+            {
+                next = await e.MoveNextAsync() ? new Item(e.Current, null) : null;
+            }
+            catch (StorageException ex)
+            {
+                var status = ex.Code == StorageErrorCode.Expired
+                    ? ApiErrors.Expired($"too old resource version: {from} ({ex.CurrentRevision})").ToStatus()
+                    : StorageErrors.Interpret(ex, "", "watch").ToStatus();
+                next = new Item(null, new ClusterWatchEvent(WatchEventType.Error, null, status));
+            }
+            if (next is null) yield break;
+            yield return next;
+            if (next.Error is not null) yield break;
+        }
+    }
+
+    private static ClusterWatchEvent? Translate(StorageEvent e, ClusterSelection selection)
+    {
+        var current = e.Value is { } v ? ClusterCodec.Decode(v, e.Revision) : null;
+        var previous = e.PrevValue is { } pv ? ClusterCodec.Decode(pv, e.Revision) : null;
+        var curMatches = current is not null && selection.Matches(current);
+        var prevMatches = previous is not null && selection.Matches(previous);
+        return e.Type switch
+        {
+            StorageEventType.Deleted => prevMatches ? new ClusterWatchEvent(WatchEventType.Deleted, previous) : null,
+            _ when curMatches && prevMatches => new ClusterWatchEvent(WatchEventType.Modified, current),
+            _ when curMatches => new ClusterWatchEvent(WatchEventType.Added, current),
+            _ when prevMatches => new ClusterWatchEvent(WatchEventType.Deleted, previous),
+            _ => null,
+        };
+    }
+
+    private static ClusterWatchEvent Bookmark(long revision, bool initialEventsEnd) => new(WatchEventType.Bookmark, new Cluster
+    {
+        ApiVersion = ClusterResource.Info.ApiVersion,
+        Kind = ClusterResource.Info.Kind,
+        Metadata = new ObjectMeta
+        {
+            ResourceVersion = ResourceVersion.Format(revision),
+            Annotations = initialEventsEnd ? new() { [InitialEventsEndAnnotation] = "true" } : null,
+        },
+    });
+}

@@ -1,0 +1,38 @@
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Domain.Clusters;
+using ClusterRegistry.Domain.Meta;
+
+namespace ClusterRegistry.Application.Clusters;
+
+/// <summary>Turns storage failures into the API errors kube-apiserver's registry returns (InterpretCreateError and friends).</summary>
+public static class StorageErrors
+{
+    private static GroupResource R => ClusterResource.Info;
+
+    public static ApiStatusException Interpret(StorageException e, string name, string verb) => e.Code switch
+    {
+        StorageErrorCode.KeyNotFound => ApiErrors.NotFound(R, name),
+        StorageErrorCode.KeyExists => ApiErrors.AlreadyExists(R, name),
+        StorageErrorCode.Conflict => ApiErrors.Conflict(R, name),
+        StorageErrorCode.Expired => ApiErrors.Expired(e.Message),
+        StorageErrorCode.TooLargeRevision => new ApiStatusException(504, "Timeout",
+            $"Too large resource version: {e.Message}, current: {e.CurrentRevision}",
+            new StatusDetails { Causes = [new StatusCause { Reason = "ResourceVersionTooLarge", Message = "Too large resource version" }], RetryAfterSeconds = 1 }),
+        StorageErrorCode.Timeout => ApiErrors.Timeout(
+            $"The {verb} operation against {R.Qualified} could not be completed at this time, please try again.", 2),
+        _ => ApiErrors.ServiceUnavailable($"storage is unavailable: {e.Message}", 2),
+    };
+
+    /// <summary>Runs a storage call and interprets its failures.</summary>
+    public static async ValueTask<T> Guard<T>(Func<ValueTask<T>> call, string name, string verb)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (StorageException e)
+        {
+            throw Interpret(e, name, verb);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Application.Clusters;
+using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
+using FluentValidation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ClusterRegistry.Application;
+
+public static class DependencyInjection
+{
+    /// <summary>Registers the application layer; Mediator itself is registered by the host that runs its generator.</summary>
+    public static IServiceCollection AddApplication(this IServiceCollection services)
+    {
+        services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Scoped, includeInternalTypes: true);
+        services.TryAddSingleton<IClock, SystemClock>();
+        services.TryAddSingleton(new WatchOptions());
+        services.AddScoped<RequestContext>();
+        services.AddScoped<IRequestContext>(sp => sp.GetRequiredService<RequestContext>());
+        services.AddScoped<ClusterUpdates>();
+        return services;
+    }
+}

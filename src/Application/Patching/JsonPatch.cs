@@ -1,0 +1,158 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ClusterRegistry.Domain.Meta;
+
+namespace ClusterRegistry.Application.Patching;
+
+/// <summary>
+/// RFC 6902 JSON Patch over a JSON document (see docs/decisions/ADR-004-hand-written-patches.md for why this is
+/// not the ASP.NET JsonPatch package). A malformed patch is 400; an operation that cannot apply is 422, as
+/// kube-apiserver reports them.
+/// </summary>
+public static class JsonPatch
+{
+    public const int MaxOperations = 10000;
+
+    /// <summary>Parses the operations, rejecting malformed documents with 400 and too many operations with 413.</summary>
+    public static IReadOnlyList<JsonObject> Parse(JsonNode? patch)
+    {
+        if (patch is not JsonArray ops)
+            throw ApiErrors.BadRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+        if (ops.Count > MaxOperations)
+            throw ApiErrors.RequestEntityTooLarge($"The allowed maximum operations in a JSON patch is {MaxOperations}, got {ops.Count}");
+        var result = new List<JsonObject>();
+        foreach (var op in ops)
+        {
+            if (op is not JsonObject o || o["op"] is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
+                throw ApiErrors.BadRequest("json: cannot unmarshal into Go value of type jsonpatch.Operation: missing or invalid \"op\"");
+            result.Add(o);
+        }
+        return result;
+    }
+
+    /// <summary>Applies the operations to a copy of <paramref name="document"/>; throws 422 when an operation fails.</summary>
+    public static JsonNode Apply(JsonNode document, IReadOnlyList<JsonObject> operations)
+    {
+        var root = new JsonObject { ["r"] = document.DeepClone() };
+        foreach (var op in operations)
+        {
+            var kind = op["op"]!.GetValue<string>();
+            var path = PathOf(op, "path", kind);
+            switch (kind)
+            {
+                case "add": Add(root, path, ValueOf(op, kind)); break;
+                case "remove": Remove(root, path, kind); break;
+                case "replace": Remove(root, path, kind); Add(root, path, ValueOf(op, kind)); break;
+                case "move":
+                {
+                    var from = PathOf(op, "from", kind);
+                    if (path.StartsWith(from + "/", StringComparison.Ordinal))
+                        throw Fail($"move operation can not move to a child of its own location: {from} -> {path}");
+                    var value = Remove(root, from, kind);
+                    Add(root, path, value);
+                    break;
+                }
+                case "copy": Add(root, path, Resolve(root, PathOf(op, "from", kind), kind)?.DeepClone()); break;
+                case "test":
+                {
+                    var actual = Resolve(root, path, kind);
+                    var expected = ValueOf(op, kind);
+                    if (!JsonNode.DeepEquals(actual, expected))
+                        throw Fail($"testing value {path} failed: test failed");
+                    break;
+                }
+                default:
+                    throw ApiErrors.BadRequest($"Unexpected kind: {kind}");
+            }
+        }
+        return root["r"] ?? throw Fail("the patch removed the whole document");
+    }
+
+    private static string PathOf(JsonObject op, string name, string kind)
+    {
+        if (op[name] is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
+            throw ApiErrors.BadRequest($"{kind} operation does not apply: doc is missing {name} field");
+        var path = v.GetValue<string>();
+        if (path.Length > 0 && path[0] != '/') throw Fail($"invalid JSON pointer: \"{path}\"");
+        return path;
+    }
+
+    private static JsonNode? ValueOf(JsonObject op, string kind) =>
+        op.ContainsKey("value") ? op["value"]?.DeepClone() : throw Fail($"{kind} operation does not apply: doc is missing value field");
+
+    private static string[] Tokens(string path) =>
+        ("/r" + path).Split('/').Skip(1).Select(t => t.Replace("~1", "/").Replace("~0", "~")).ToArray();
+
+    private static JsonNode? Resolve(JsonObject root, string path, string kind)
+    {
+        JsonNode? node = root;
+        foreach (var token in Tokens(path))
+        {
+            node = node switch
+            {
+                JsonObject o when o.TryGetPropertyValue(token, out var child) => child,
+                JsonArray a when TryIndex(token, a.Count - 1, out var i) => a[i],
+                _ => throw Fail($"{kind} operation does not apply: doc is missing path: \"{path}\": missing value"),
+            };
+        }
+        return node;
+    }
+
+    private static (JsonNode Parent, string Last) Parent(JsonObject root, string path, string kind)
+    {
+        var tokens = Tokens(path);
+        JsonNode? node = root;
+        foreach (var token in tokens[..^1])
+        {
+            node = node switch
+            {
+                JsonObject o when o.TryGetPropertyValue(token, out var child) && child is not null => child,
+                JsonArray a when TryIndex(token, a.Count - 1, out var i) && a[i] is not null => a[i],
+                _ => throw Fail($"{kind} operation does not apply: doc is missing path: \"{path}\": missing value"),
+            };
+        }
+        return (node!, tokens[^1]);
+    }
+
+    private static void Add(JsonObject root, string path, JsonNode? value)
+    {
+        if (path.Length == 0) { root["r"] = value; return; }
+        var (parent, last) = Parent(root, path, "add");
+        switch (parent)
+        {
+            case JsonObject o: o[last] = value; break;
+            case JsonArray a when last == "-": a.Add(value); break;
+            case JsonArray a when TryIndex(last, a.Count, out var i): a.Insert(i, value); break;
+            default: throw Fail($"add operation does not apply: doc is missing path: \"{path}\": missing value");
+        }
+    }
+
+    private static JsonNode? Remove(JsonObject root, string path, string kind)
+    {
+        if (path.Length == 0) { var whole = root["r"]; root["r"] = null; return whole?.DeepClone(); }
+        var (parent, last) = Parent(root, path, kind);
+        switch (parent)
+        {
+            case JsonObject o when o.ContainsKey(last):
+            {
+                var value = o[last];
+                o.Remove(last);
+                return value;
+            }
+            case JsonArray a when TryIndex(last, a.Count - 1, out var i):
+            {
+                var value = a[i];
+                a.RemoveAt(i);
+                return value;
+            }
+            default:
+                throw Fail($"{kind} operation does not apply: doc is missing path: \"{path}\": missing value");
+        }
+    }
+
+    private static bool TryIndex(string token, int max, out int index) =>
+        int.TryParse(token, System.Globalization.NumberStyles.None, null, out index) && index <= max
+        && (token == "0" || !token.StartsWith('0'));
+
+    private static ApiStatusException Fail(string message) => new(422, "Invalid", message);
+}

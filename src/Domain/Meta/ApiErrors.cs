@@ -1,0 +1,96 @@
+using System.Text;
+
+namespace ClusterRegistry.Domain.Meta;
+
+/// <summary>Factories for the errors kube-apiserver returns, with its exact reasons and message formats.</summary>
+public static class ApiErrors
+{
+    public const string OptimisticLockMessage =
+        "the object has been modified; please apply your changes to the latest version and try again";
+
+    public static ApiStatusException NotFound(GroupResource r, string name) =>
+        new(404, "NotFound", $"{r.Qualified} \"{name}\" not found", Details(r, name));
+
+    public static ApiStatusException AlreadyExists(GroupResource r, string name) =>
+        new(409, "AlreadyExists", $"{r.Qualified} \"{name}\" already exists", Details(r, name));
+
+    public static ApiStatusException GenerateNameConflict(GroupResource r, string name) =>
+        new(409, "AlreadyExists",
+            $"{r.Qualified} \"{name}\" already exists, the server was not able to generate a unique name for the object",
+            new StatusDetails { Name = name, Group = r.Group, Kind = r.Resource, RetryAfterSeconds = 1 });
+
+    public static ApiStatusException Conflict(GroupResource r, string name, string detail = OptimisticLockMessage) =>
+        new(409, "Conflict", $"Operation cannot be fulfilled on {r.Qualified} \"{name}\": {detail}", Details(r, name));
+
+    public static ApiStatusException Invalid(GroupResource r, string name, IReadOnlyList<FieldError> errors) =>
+        Invalid(r.QualifiedKind, name, r.Group, r.Kind, errors);
+
+    /// <summary>An Invalid error for request options, e.g. <c>ListOptions.meta.k8s.io "" is invalid</c>.</summary>
+    public static ApiStatusException InvalidOptions(string optionsKind, params FieldError[] errors) =>
+        Invalid(optionsKind + ".meta.k8s.io", "", "meta.k8s.io", optionsKind, errors);
+
+    private static ApiStatusException Invalid(string qualifiedKind, string name, string group, string kind, IReadOnlyList<FieldError> errors)
+    {
+        var text = errors.Count == 1
+            ? errors[0].ToString()
+            : "[" + string.Join(", ", errors.Select(e => e.ToString())) + "]";
+        return new ApiStatusException(422, "Invalid", $"{qualifiedKind} \"{name}\" is invalid: {text}",
+            new StatusDetails
+            {
+                Name = name, Group = group, Kind = kind,
+                Causes = errors.Select(e => new StatusCause { Reason = e.CauseReason, Message = e.Message, Field = e.Field }).ToList(),
+            });
+    }
+
+    public static ApiStatusException BadRequest(string message) => new(400, "BadRequest", message);
+
+    public static ApiStatusException MethodNotAllowed(string message = "the server does not allow this method on the requested resource") =>
+        new(405, "MethodNotAllowed", message);
+
+    public static ApiStatusException NotAcceptable(IEnumerable<string> accepted) =>
+        new(406, "NotAcceptable", "only the following media types are accepted: " + string.Join(", ", accepted));
+
+    public static ApiStatusException UnsupportedMediaType(IEnumerable<string> accepted) =>
+        new(415, "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: " + string.Join(", ", accepted));
+
+    public static ApiStatusException RequestEntityTooLarge(string detail) =>
+        new(413, "RequestEntityTooLarge", "Request entity too large: " + detail);
+
+    public static ApiStatusException Expired(string message) => new(410, "Expired", message);
+
+    public static ApiStatusException Unauthorized() => new(401, "Unauthorized", "Unauthorized");
+
+    public static ApiStatusException Forbidden(GroupResource? r, string? name, string user, string verb, string? subresource, string reason = "")
+    {
+        var sb = new StringBuilder();
+        if (r is null)
+            sb.Append("forbidden: User \"").Append(user).Append("\" cannot ").Append(verb).Append(" path");
+        else
+        {
+            sb.Append(r.Qualified);
+            if (!string.IsNullOrEmpty(name)) sb.Append(" \"").Append(name).Append('"');
+            sb.Append(" is forbidden: User \"").Append(user).Append("\" cannot ").Append(verb)
+              .Append(" resource \"").Append(r.Resource).Append(subresource is null ? "" : "/" + subresource)
+              .Append("\" in API group \"").Append(r.Group).Append("\" at the cluster scope");
+        }
+        if (reason.Length > 0) sb.Append(": ").Append(reason);
+        return new ApiStatusException(403, "Forbidden", sb.ToString(),
+            r is null ? null : new StatusDetails { Name = name, Group = r.Group, Kind = r.Resource });
+    }
+
+    public static ApiStatusException ServiceUnavailable(string message, int retryAfterSeconds = 1) =>
+        new(503, "ServiceUnavailable", message, new StatusDetails { RetryAfterSeconds = retryAfterSeconds });
+
+    public static ApiStatusException Timeout(string message, int retryAfterSeconds = 1) =>
+        new(504, "Timeout", message, new StatusDetails { RetryAfterSeconds = retryAfterSeconds });
+
+    public static ApiStatusException TooManyRequests(string message, int retryAfterSeconds) =>
+        new(429, "TooManyRequests", message, new StatusDetails { RetryAfterSeconds = retryAfterSeconds });
+
+    public static ApiStatusException Internal(string detail) =>
+        new(500, "InternalError", "Internal error occurred: " + detail,
+            new StatusDetails { Causes = [new StatusCause { Message = detail }] });
+
+    private static StatusDetails Details(GroupResource r, string name) => new() { Name = name, Group = r.Group, Kind = r.Resource };
+}

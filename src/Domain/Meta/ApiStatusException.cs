@@ -1,0 +1,15 @@
+namespace ClusterRegistry.Domain.Meta;
+
+/// <summary>An API error that renders as a <see cref="Status"/> with the given code and reason.</summary>
+public sealed class ApiStatusException(int code, string reason, string message, StatusDetails? details = null)
+    : Exception(message)
+{
+    public int Code { get; } = code;
+    public string Reason { get; } = reason;
+    public StatusDetails? Details { get; } = details;
+
+    public Status ToStatus() => new()
+    {
+        Outcome = "Failure", Code = Code, Reason = Reason, Message = Message, Details = Details,
+    };
+}

@@ -1,0 +1,241 @@
+using System.Runtime.CompilerServices;
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Infrastructure.Storage.Relational;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClusterRegistry.Infrastructure.Storage.Embedded;
+
+/// <summary>
+/// The default store: one SQLite file in the data directory, owned by one process (an exclusive lock file).
+/// Writes are serialized in-process; each commits the object row, an event row and the revision counter in one
+/// transaction, then is published to watchers in revision order. Watches replay history from the event table
+/// and follow live events, so a watcher that falls behind catches up from disk rather than losing events.
+/// </summary>
+public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
+{
+    private const int EventBatch = 500;
+    private readonly DbContextOptions<RegistryDbContext> _options;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly WatchBroadcaster _broadcaster = new();
+    private readonly FileStream _ownerLock;
+    private long _current;
+    private long _compacted;
+
+    private EmbeddedStorage(DbContextOptions<RegistryDbContext> options, FileStream ownerLock, long current, long compacted)
+    {
+        _options = options;
+        _ownerLock = ownerLock;
+        _current = current;
+        _compacted = compacted;
+    }
+
+    public string Name => "embedded";
+
+    public string? DatabasePath { get; private init; }
+
+    /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>; fails if another process owns it.</summary>
+    public static async Task<EmbeddedStorage> OpenAsync(string dataDirectory, CancellationToken ct = default)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var lockPath = Path.Combine(dataDirectory, "registry.lock");
+        FileStream ownerLock;
+        try
+        {
+            ownerLock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException(
+                $"the data directory {dataDirectory} is in use by another clusterregistry process (lock file {lockPath})", e);
+        }
+        var dbPath = Path.Combine(dataDirectory, "registry.db");
+        var connection = new SqliteConnectionStringBuilder { DataSource = dbPath, Pooling = true }.ToString();
+        var options = new DbContextOptionsBuilder<RegistryDbContext>().UseSqlite(connection).Options;
+        await using (var db = new RegistryDbContext(options))
+        {
+            await db.Database.EnsureCreatedAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            if (!await db.State.AnyAsync(ct))
+            {
+                db.State.Add(new StoreStateRow { Id = 1, CurrentRevision = 1, CompactedRevision = 0 });
+                await db.SaveChangesAsync(ct);
+            }
+            var state = await db.State.AsNoTracking().SingleAsync(ct);
+            return new EmbeddedStorage(options, ownerLock, state.CurrentRevision, state.CompactedRevision) { DatabasePath = dbPath };
+        }
+    }
+
+    private RegistryDbContext Db()
+    {
+        var db = new RegistryDbContext(_options);
+        db.ChangeTracker.AutoDetectChangesEnabled = true;
+        return db;
+    }
+
+    private static async Task PragmasAsync(RegistryDbContext db, CancellationToken ct)
+    {
+        // Durability: a write acknowledged to a client survives a crash of the process or the machine.
+        await db.Database.OpenConnectionAsync(ct);
+        await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;", ct);
+    }
+
+    public async ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct)
+    {
+        await using var db = Db();
+        return await RelationalReads.GetAsync(db, key, ct);
+    }
+
+    public async ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct)
+    {
+        await using var db = Db();
+        await PragmasAsync(db, ct);
+        // One read transaction: WAL gives it a consistent snapshot across the queries below.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var state = await db.State.AsNoTracking().SingleAsync(ct);
+        var revision = range.Revision == 0 ? state.CurrentRevision : range.Revision;
+        if (revision > state.CurrentRevision)
+            throw new StorageException(StorageErrorCode.TooLargeRevision, prefix, revision.ToString(), state.CurrentRevision);
+        if (revision < state.CompactedRevision)
+            throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", state.CompactedRevision);
+        return await RelationalReads.ListAsync(db, prefix, range, revision, state.CurrentRevision, ct);
+    }
+
+    public ValueTask<long> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken ct) =>
+        WriteAsync(key, expected: null, value.ToArray(), ct);
+
+    public ValueTask<long> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken ct) =>
+        WriteAsync(key, expectedRevision, value.ToArray(), ct);
+
+    public ValueTask<long> DeleteAsync(string key, long expectedRevision, CancellationToken ct) =>
+        WriteAsync(key, expectedRevision, null, ct);
+
+    /// <param name="expected">null: create; otherwise the mod revision the key must still have.</param>
+    /// <param name="value">null: delete.</param>
+    private async ValueTask<long> WriteAsync(string key, long? expected, byte[]? value, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var db = Db();
+            await PragmasAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var row = await db.Objects.FirstOrDefaultAsync(o => o.Key == key, ct);
+            if (expected is null && row is not null)
+                throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
+            if (expected is not null && row is null)
+                throw new StorageException(StorageErrorCode.KeyNotFound, key, "key not found");
+            if (expected is not null && row!.ModRevision != expected)
+                throw new StorageException(StorageErrorCode.Conflict, key, "revision mismatch");
+
+            var revision = _current + 1;
+            var prev = row?.Value;
+            StorageEventType type;
+            if (row is null)
+            {
+                db.Objects.Add(new ObjectRow { Key = key, Value = value!, CreateRevision = revision, ModRevision = revision });
+                type = StorageEventType.Added;
+            }
+            else if (value is null)
+            {
+                db.Objects.Remove(row);
+                type = StorageEventType.Deleted;
+            }
+            else
+            {
+                row.Value = value;
+                row.ModRevision = revision;
+                type = StorageEventType.Modified;
+            }
+            db.Events.Add(new EventRow { Revision = revision, Key = key, Type = (int)type, Value = value, PrevValue = prev });
+            var state = await db.State.SingleAsync(ct);
+            state.CurrentRevision = revision;
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(CancellationToken.None);
+            Volatile.Write(ref _current, revision);
+            _broadcaster.Publish(new StorageEvent(type, key, value, prev, revision));
+            return revision;
+        }
+        catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: 19 })
+        {
+            // A constraint violation means another writer got there first: only possible on create.
+            throw new StorageException(StorageErrorCode.KeyExists, key, "key exists", inner: e);
+        }
+        catch (SqliteException e)
+        {
+            throw new StorageException(StorageErrorCode.Unreachable, key, e.Message, inner: e);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var last = afterRevision;
+        while (!ct.IsCancellationRequested)
+        {
+            using var subscription = _broadcaster.Subscribe();
+            // History first (everything committed before the subscription started is on disk)…
+            while (true)
+            {
+                if (last < Volatile.Read(ref _compacted))
+                    throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", Volatile.Read(ref _compacted));
+                List<EventRow> batch;
+                await using (var db = Db())
+                    batch = await RelationalReads.EventsAfterAsync(db, prefix, last, EventBatch, ct);
+                foreach (var e in batch)
+                {
+                    last = e.Revision;
+                    yield return RelationalReads.ToEvent(e);
+                }
+                if (batch.Count < EventBatch) break;
+            }
+            // …then live events, skipping what history already delivered.
+            await foreach (var e in subscription.Reader.ReadAllAsync(ct))
+            {
+                if (e.Revision <= last || !e.Key.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                last = e.Revision;
+                yield return e;
+            }
+            if (!subscription.Overflowed) yield break;
+        }
+    }
+
+    public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) => ValueTask.FromResult(Volatile.Read(ref _current));
+
+    /// <summary>
+    /// Prunes history at or below <paramref name="revision"/>; lists and watches from before it become Expired.
+    /// The latest revision's event is always kept.
+    /// </summary>
+    public async Task CompactAsync(long revision, CancellationToken ct)
+    {
+        revision = Math.Min(revision, Volatile.Read(ref _current) - 1);
+        if (revision <= Volatile.Read(ref _compacted)) return;
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var db = Db();
+            await PragmasAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.Events.Where(e => e.Revision <= revision).ExecuteDeleteAsync(ct);
+            await db.State.ExecuteUpdateAsync(s => s.SetProperty(x => x.CompactedRevision, revision), ct);
+            await tx.CommitAsync(ct);
+            Volatile.Write(ref _compacted, revision);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public long CompactedRevision => Volatile.Read(ref _compacted);
+
+    public async ValueTask DisposeAsync()
+    {
+        _broadcaster.CompleteAll();
+        await _ownerLock.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+    }
+}

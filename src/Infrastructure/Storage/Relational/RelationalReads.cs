@@ -1,0 +1,83 @@
+using ClusterRegistry.Application.Abstractions;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClusterRegistry.Infrastructure.Storage.Relational;
+
+/// <summary>Reads over the relational model that every relational backend shares: point reads, snapshot lists and history.</summary>
+public static class RelationalReads
+{
+    public static async Task<StoredObject?> GetAsync(RegistryDbContext db, string key, CancellationToken ct)
+    {
+        var row = await db.Objects.AsNoTracking().FirstOrDefaultAsync(o => o.Key == key, ct);
+        return row is null ? null : new StoredObject(row.Key, row.Value, row.ModRevision);
+    }
+
+    /// <summary>
+    /// Lists <paramref name="prefix"/> as of <paramref name="revision"/> (the caller has checked it is within
+    /// [compacted, current]). Keys changed after that revision are rolled back to the previous value of their first
+    /// later event, which is what they held at that revision.
+    /// </summary>
+    public static async Task<StoredPage> ListAsync(RegistryDbContext db, string prefix, ListRange range, long revision, long current, CancellationToken ct)
+    {
+        var after = range.StartAfterKey ?? "";
+        var end = PrefixEnd(prefix);
+        var rows = await db.Objects.AsNoTracking()
+            .Where(o => string.Compare(o.Key, prefix) >= 0 && string.Compare(o.Key, end) < 0 && string.Compare(o.Key, after) > 0)
+            .OrderBy(o => o.Key)
+            .Select(o => new StoredObject(o.Key, o.Value, o.ModRevision))
+            .ToListAsync(ct);
+
+        IEnumerable<StoredObject> state = rows;
+        if (revision < current)
+        {
+            var later = await db.Events.AsNoTracking()
+                .Where(e => e.Revision > revision && string.Compare(e.Key, prefix) >= 0 && string.Compare(e.Key, end) < 0
+                            && string.Compare(e.Key, after) > 0)
+                .OrderBy(e => e.Revision)
+                .Select(e => new { e.Key, e.PrevValue })
+                .ToListAsync(ct);
+            var undone = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
+            foreach (var e in later) undone.TryAdd(e.Key, e.PrevValue);
+            var byKey = rows.Where(r => !undone.ContainsKey(r.Key)).ToDictionary(r => r.Key, StringComparer.Ordinal);
+            foreach (var (key, prev) in undone)
+            {
+                if (prev is null) continue;
+                var modRevision = await db.Events.AsNoTracking()
+                    .Where(e => e.Key == key && e.Revision <= revision)
+                    .OrderByDescending(e => e.Revision).Select(e => e.Revision).FirstOrDefaultAsync(ct);
+                byKey[key] = new StoredObject(key, prev, modRevision == 0 ? revision : modRevision);
+            }
+            state = byKey.Values.OrderBy(o => o.Key, StringComparer.Ordinal);
+        }
+        return Page(state, range, revision);
+    }
+
+    /// <summary>Applies filter and limit to keys in order, as the etcd3 store does.</summary>
+    public static StoredPage Page(IEnumerable<StoredObject> ordered, ListRange range, long revision)
+    {
+        var items = new List<StoredObject>();
+        var all = ordered as IList<StoredObject> ?? ordered.ToList();
+        var i = 0;
+        for (; i < all.Count; i++)
+        {
+            if (range.Limit > 0 && items.Count == range.Limit) break;
+            if (range.Filter is null || range.Filter(all[i])) items.Add(all[i]);
+        }
+        var hasMore = i < all.Count;
+        return new StoredPage(items, revision, hasMore, hasMore ? all.Count - i : null);
+    }
+
+    public static Task<List<EventRow>> EventsAfterAsync(RegistryDbContext db, string prefix, long after, int batch, CancellationToken ct)
+    {
+        var end = PrefixEnd(prefix);
+        return db.Events.AsNoTracking()
+            .Where(e => e.Revision > after && string.Compare(e.Key, prefix) >= 0 && string.Compare(e.Key, end) < 0)
+            .OrderBy(e => e.Revision).Take(batch).ToListAsync(ct);
+    }
+
+    public static StorageEvent ToEvent(EventRow e) =>
+        new((StorageEventType)e.Type, e.Key, e.Value, e.PrevValue, e.Revision);
+
+    /// <summary>The smallest string greater than every key with <paramref name="prefix"/>.</summary>
+    public static string PrefixEnd(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);
+}

@@ -59,6 +59,14 @@ public static class WatchStreamWriter
         {
             // Timeout or client gone: end the chunked response cleanly.
         }
+        catch (Exception e) when (e is not OperationCanceledException && !http.RequestAborted.IsCancellationRequested)
+        {
+            // Headers are sent: report the failure as the stream's last event rather than resetting it.
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Watch").LogError(e, "watch failed");
+            var error = JsonSerializer.SerializeToUtf8Bytes(new { type = WatchEventType.Error, @object = ApiErrors.Internal(e.Message).ToStatus() }, ApiJson.Options);
+            await response.Body.WriteAsync(error, CancellationToken.None);
+            await response.Body.WriteAsync(Newline, CancellationToken.None);
+        }
         finally
         {
             try { await events.DisposeAsync(); } catch (OperationCanceledException) { }

@@ -153,7 +153,7 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(CancellationToken.None);
             Volatile.Write(ref _current, revision);
-            _broadcaster.Publish(new StorageEvent(type, key, value, prev, revision));
+            _broadcaster.Publish(new StorageEvent(type, key, RelationalReads.Optional(value), RelationalReads.Optional(prev), revision));
             return revision;
         }
         catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: 19 })

@@ -76,7 +76,10 @@ public static class RelationalReads
     }
 
     public static StorageEvent ToEvent(EventRow e) =>
-        new((StorageEventType)e.Type, e.Key, e.Value, e.PrevValue, e.Revision);
+        new((StorageEventType)e.Type, e.Key, Optional(e.Value), Optional(e.PrevValue), e.Revision);
+
+    /// <summary>A null array must stay null: the implicit conversion would turn it into an empty, present value.</summary>
+    public static ReadOnlyMemory<byte>? Optional(byte[]? bytes) => bytes is null ? null : bytes;
 
     /// <summary>The smallest string greater than every key with <paramref name="prefix"/>.</summary>
     public static string PrefixEnd(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);

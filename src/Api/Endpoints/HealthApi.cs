@@ -15,23 +15,25 @@ public static class HealthApi
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
+        // The storage check is named after the backend (etcd, postgres, embedded), as kube-apiserver names its etcd check.
+        var storageName = app.ServiceProvider.GetRequiredService<IObjectStorage>().Name;
         foreach (var endpoint in new[] { "healthz", "livez", "readyz" })
         {
-            var checks = Checks(endpoint);
+            var checks = Checks(endpoint, storageName);
             app.MapGet("/" + endpoint, (HttpContext http) => Root(http, endpoint, checks));
             app.MapGet("/" + endpoint + "/{*check}", (HttpContext http, string check) => Single(http, checks, check));
         }
         return app;
     }
 
-    private static List<(string Name, Check Run)> Checks(string endpoint)
+    private static List<(string Name, Check Run)> Checks(string endpoint, string storageName)
     {
         var list = new List<(string, Check)>
         {
             ("ping", (_, _) => Task.FromResult<string?>(null)),
             ("log", (_, _) => Task.FromResult<string?>(null)),
         };
-        list.Add(("storage", StorageCheck));
+        list.Add((storageName, StorageCheck));
         if (endpoint == "readyz")
             list.Add(("shutdown", (_, _) => Task.FromResult(ShuttingDown ? "process is shutting down" : null)));
         return list;

@@ -58,7 +58,8 @@ public static class OpenApiApi
             var accept = http.Request.Headers.Accept.ToString();
             if (accept.Contains("protobuf", StringComparison.OrdinalIgnoreCase) && !accept.StartsWith("application/json", StringComparison.Ordinal))
             {
-                http.Response.ContentType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+                // kube-openapi serves the protobuf document as octet-stream: Go clients reject the "@" in the spec media type.
+                http.Response.ContentType = "application/octet-stream";
                 return http.Response.Body.WriteAsync(OpenApiDocuments.V2Protobuf()).AsTask();
             }
             http.Response.ContentType = MediaTypes.Json;

@@ -105,6 +105,23 @@ public static class CommandLine
         });
         root.Subcommands.Add(standalone);
 
+        var specDir = new Argument<string>("directory") { Description = "Where to write swagger.json and the v3 document.", DefaultValueFactory = _ => "api/openapi-spec" };
+        var openapi = new Command("openapi-spec", "Write the OpenAPI v2 and v3 documents the server serves (api/openapi-spec in the repository).");
+        openapi.Arguments.Add(specDir);
+        openapi.SetAction(parse =>
+        {
+            var dir = parse.GetValue(specDir)!;
+            foreach (var (path, json) in OpenApi.OpenApiDocuments.Files())
+            {
+                var full = Path.Combine(dir, path);
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                File.WriteAllText(full, json);
+                Console.WriteLine(full);
+            }
+            return 0;
+        });
+        root.Subcommands.Add(openapi);
+
         var version = new Command("version", "Print the version.");
         version.SetAction(_ =>
         {

@@ -19,6 +19,14 @@ public static class OpenApiDocuments
     public static readonly Lazy<(string Json, string Hash)> V3 = new(() => Freeze(BuildV3()));
     public static readonly Lazy<(string Json, string Hash)> V2 = new(() => Freeze(BuildV2()));
 
+    /// <summary>The committed copies under api/openapi-spec: indented, with a final newline.</summary>
+    public static IEnumerable<(string Path, string Json)> Files()
+    {
+        var indented = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
+        yield return ("swagger.json", BuildV2().ToJsonString(indented) + "\n");
+        yield return ("v3/apis__clusterregistry.k8s.io__v1alpha1_openapi.json", BuildV3().ToJsonString(indented) + "\n");
+    }
+
     private static (string, string) Freeze(JsonObject doc)
     {
         var json = doc.ToJsonString();

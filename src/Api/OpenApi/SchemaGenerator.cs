@@ -1,7 +1,10 @@
+using System.ComponentModel;
+using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using ClusterRegistry.Domain.Clusters;
 using ClusterRegistry.Domain.Meta;
+using ClusterRegistry.Domain.Schema;
 
 namespace ClusterRegistry.Api.OpenApi;
 
@@ -66,17 +69,35 @@ public sealed class SchemaGenerator(string refPrefix)
     {
         var name = DefinitionName(t);
         if (Definitions.ContainsKey(name)) return;
-        var schema = new JsonObject { ["type"] = "object" };
+        var schema = new JsonObject();
+        if (t.GetCustomAttribute<DescriptionAttribute>() is { } typeDescription) schema["description"] = typeDescription.Description;
+        schema["type"] = "object";
         Definitions[name] = schema;
         var properties = new JsonObject();
+        var required = new JsonArray();
         foreach (var p in ApiJson.Options.GetTypeInfo(t).Properties.OrderBy(p => p.Name, StringComparer.Ordinal))
         {
+            var member = p.AttributeProvider as MemberInfo;
             var property = SchemaFor(p.PropertyType);
-            if (p.Name == "metadata" && property.ContainsKey("$ref"))
-                property = new JsonObject { ["default"] = new JsonObject(), ["allOf"] = new JsonArray(property) };
+            // A $ref cannot carry siblings in OpenAPI v3: wrap it to add a description or default.
+            if (property.ContainsKey("$ref") && (p.Name == "metadata" || member?.GetCustomAttribute<DescriptionAttribute>() is not null))
+                property = p.Name == "metadata"
+                    ? new JsonObject { ["default"] = new JsonObject(), ["allOf"] = new JsonArray(property) }
+                    : new JsonObject { ["allOf"] = new JsonArray(property) };
+            if (member?.GetCustomAttribute<DescriptionAttribute>() is { } d) property["description"] = d.Description;
+            if (member?.GetCustomAttribute<SchemaFormatAttribute>() is { } f) property["format"] = f.Format;
+            if (member?.GetCustomAttribute<ListMapKeysAttribute>() is { } keys)
+            {
+                property["x-kubernetes-list-map-keys"] = new JsonArray(keys.Keys.Select(k => (JsonNode)k).ToArray());
+                property["x-kubernetes-list-type"] = "map";
+                property["x-kubernetes-patch-merge-key"] = keys.Keys[0];
+                property["x-kubernetes-patch-strategy"] = "merge";
+            }
+            if (member?.GetCustomAttribute<SchemaRequiredAttribute>() is not null) required.Add(p.Name);
             properties[p.Name] = property;
         }
         schema["properties"] = properties;
+        if (required.Count > 0) schema["required"] = required;
         if (GroupVersionKind(t) is { } gvk) schema["x-kubernetes-group-version-kind"] = new JsonArray(gvk);
     }
 

@@ -18,6 +18,7 @@ public static class DependencyInjection
         services.AddScoped<RequestContext>();
         services.AddScoped<IRequestContext>(sp => sp.GetRequiredService<RequestContext>());
         services.AddScoped<ClusterUpdates>();
+        services.AddScoped<ClusterCreation>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ClusterRegistry.Api.Http;
 using ClusterRegistry.Application.Clusters;
+using ClusterRegistry.Application.Clusters.Commands.ApplyCluster;
 using ClusterRegistry.Application.Clusters.Commands.CreateCluster;
 using ClusterRegistry.Application.Clusters.Commands.DeleteCluster;
 using ClusterRegistry.Application.Clusters.Commands.DeleteClusters;
@@ -8,6 +9,7 @@ using ClusterRegistry.Application.Clusters.Commands.PatchCluster;
 using ClusterRegistry.Application.Clusters.Commands.UpdateCluster;
 using ClusterRegistry.Application.Clusters.Queries.GetCluster;
 using ClusterRegistry.Application.Clusters.Queries.ListClusters;
+using ClusterRegistry.Application.FieldManagement;
 using ClusterRegistry.Domain.Clusters;
 using ClusterRegistry.Domain.Meta;
 using Mediator;
@@ -73,7 +75,8 @@ public static class ClustersApi
     }
 
     private static WriteOptions WriteOptionsFrom(HttpRequest r) =>
-        new(QueryParams.Strings(r, "dryRun"), QueryParams.String(r, "fieldManager"), QueryParams.String(r, "fieldValidation"));
+        new(QueryParams.Strings(r, "dryRun"), QueryParams.String(r, "fieldManager"), QueryParams.String(r, "fieldValidation"),
+            ManagedFields.ManagerFor(QueryParams.String(r, "fieldManager"), r.Headers.UserAgent.ToString()));
 
     private static async Task Create(HttpContext http, ISender sender)
     {
@@ -101,17 +104,34 @@ public static class ClustersApi
     private static async Task Patch(HttpContext http, string name, string? subresource, ISender sender)
     {
         ResponseWriter.Negotiate(http.Request, "Table", "PartialObjectMetadata");
-        var type = AcceptHeader.ContentType(http.Request.ContentType) switch
+        var contentType = AcceptHeader.ContentType(http.Request.ContentType);
+        if (contentType == MediaTypes.ApplyPatch)
+        {
+            await Apply(http, name, subresource, sender);
+            return;
+        }
+        var type = contentType switch
         {
             MediaTypes.JsonPatch => PatchType.Json,
             MediaTypes.MergePatch => PatchType.Merge,
-            _ => throw ApiErrors.UnsupportedMediaType([MediaTypes.JsonPatch, MediaTypes.MergePatch]),
+            MediaTypes.StrategicMergePatch => PatchType.Strategic,
+            _ => throw ApiErrors.UnsupportedMediaType(MediaTypes.PatchTypes),
         };
         var bytes = await RequestBody.ReadBytesAsync(http);
         var patch = RequestBody.Parse(bytes, MediaTypes.Json, detail => ApiErrors.BadRequest(detail));
         var command = new PatchClusterCommand(name, type, patch, WriteOptionsFrom(http.Request), QueryParams.Bool(http.Request, "force"), subresource);
         var patched = await sender.Send(command, http.RequestAborted);
         await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status200OK, patched);
+    }
+
+    private static async Task Apply(HttpContext http, string name, string? subresource, ISender sender)
+    {
+        var bytes = await RequestBody.ReadBytesAsync(http);
+        // An apply configuration is YAML, and JSON is YAML.
+        var configuration = RequestBody.Parse(bytes, MediaTypes.Yaml, RequestBody.ClusterDecodeError);
+        var command = new ApplyClusterCommand(name, configuration, WriteOptionsFrom(http.Request), QueryParams.Bool(http.Request, "force") == true, subresource);
+        var result = await sender.Send(command, http.RequestAborted);
+        await ResponseWriter.WriteClusterAsync(http, result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, result.Object);
     }
 
     private static async Task Delete(HttpContext http, string name, ISender sender)

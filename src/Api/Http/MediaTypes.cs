@@ -12,5 +12,5 @@ public static class MediaTypes
     public const string Protobuf = "application/vnd.kubernetes.protobuf";
 
     public static readonly string[] Produced = [Json, Yaml, Protobuf];
-    public static readonly string[] PatchTypes = [JsonPatch, MergePatch, ApplyPatch];
+    public static readonly string[] PatchTypes = [JsonPatch, MergePatch, StrategicMergePatch, ApplyPatch];
 }

@@ -14,7 +14,7 @@ namespace ClusterRegistry.Api.OpenApi;
 public static class OpenApiDocuments
 {
     private const string Base = "/apis/clusterregistry.k8s.io/v1alpha1";
-    private static readonly string[] PatchContentTypes = ["application/json-patch+json", "application/merge-patch+json"];
+    private static readonly string[] PatchContentTypes = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"];
 
     public static readonly Lazy<(string Json, string Hash)> V3 = new(() => Freeze(BuildV3()));
     public static readonly Lazy<(string Json, string Hash)> V2 = new(() => Freeze(BuildV2()));

@@ -10,7 +10,7 @@ namespace ClusterRegistry.Application.Clusters;
 /// precondition, run the strategy, and compare-and-swap. A lost race re-runs the change on the new latest
 /// object; a caller-supplied resourceVersion that no longer matches is a 409.
 /// </summary>
-public sealed class ClusterUpdates(IObjectStorage storage, IRequestContext context)
+public sealed class ClusterUpdates(IObjectStorage storage, IRequestContext context, IClock clock)
 {
     private static GroupResource R => ClusterResource.Info;
 
@@ -18,8 +18,9 @@ public sealed class ClusterUpdates(IObjectStorage storage, IRequestContext conte
     /// <param name="tryUpdate">Returns the desired object given (a copy of) the latest one; may throw API errors.</param>
     /// <param name="status">True for the status subresource: only status changes.</param>
     /// <param name="dryRun">Validate and return the result without storing it.</param>
+    /// <param name="manager">The field manager to record; null when tryUpdate already maintains managedFields (apply).</param>
     /// <param name="ct">Cancels the whole update.</param>
-    public async ValueTask<Cluster> GuaranteedUpdateAsync(string name, Func<Cluster, Cluster> tryUpdate, bool status, bool dryRun, CancellationToken ct)
+    public async ValueTask<Cluster> GuaranteedUpdateAsync(string name, Func<Cluster, Cluster> tryUpdate, bool status, bool dryRun, string? manager, CancellationToken ct)
     {
         var key = ClusterKeys.For(name);
         var verb = "update";
@@ -36,6 +37,8 @@ public sealed class ClusterUpdates(IObjectStorage storage, IRequestContext conte
                 throw ApiErrors.Conflict(R, name);
 
             BeforeUpdate(updated, current, status);
+            if (manager is not null)
+                FieldManagement.ManagedFields.RecordUpdate(current, updated, manager, status ? "status" : null, clock.UtcNow);
             var bytes = ClusterCodec.Encode(updated);
             if (bytes.AsSpan().SequenceEqual(stored.Value.Span))
                 return current;

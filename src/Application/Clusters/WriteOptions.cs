@@ -6,7 +6,8 @@ using FluentValidation;
 namespace ClusterRegistry.Application.Clusters;
 
 /// <summary>The query options every write shares (metav1.CreateOptions/UpdateOptions/PatchOptions).</summary>
-public sealed record WriteOptions(IReadOnlyList<string> DryRun, string? FieldManager, string? FieldValidation)
+/// <param name="Manager">The field manager recorded for the write: fieldManager, else derived from the User-Agent.</param>
+public sealed record WriteOptions(IReadOnlyList<string> DryRun, string? FieldManager, string? FieldValidation, string Manager = "unknown")
 {
     public static readonly WriteOptions Default = new([], null, null);
 

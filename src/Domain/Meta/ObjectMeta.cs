@@ -33,8 +33,10 @@ public sealed class ObjectMeta
     [Description("Annotations is an unstructured key value map stored with a resource that may be set by external tools to store and retrieve arbitrary metadata. They are not queryable and should be preserved when modifying objects.")]
     public Dictionary<string, string>? Annotations { get; set; }
     [Description("List of objects depended by this object.")]
+    [ClusterRegistry.Domain.Schema.ListMapKeys("uid")]
     public List<OwnerReference>? OwnerReferences { get; set; }
     [Description("Must be empty before the object is deleted from the registry. Each entry is an identifier for the responsible component that will remove the entry from the list.")]
+    [ClusterRegistry.Domain.Schema.ListSet]
     public List<string>? Finalizers { get; set; }
     /// <summary>Removed from Kubernetes; kept only so that setting it can be rejected as the original did.</summary>
     [Description("Deprecated and not allowed: the name of the cluster which the object belongs to.")]

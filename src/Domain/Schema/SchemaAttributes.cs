@@ -20,3 +20,7 @@ public sealed class SchemaFormatAttribute(string format) : Attribute
 /// <summary>The field is required in the published schema.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class SchemaRequiredAttribute : Attribute;
+
+/// <summary>A list of scalars treated as a set (<c>x-kubernetes-list-type: set</c>, patch strategy merge).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ListSetAttribute : Attribute;

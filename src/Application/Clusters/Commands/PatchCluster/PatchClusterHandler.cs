@@ -18,19 +18,24 @@ public sealed class PatchClusterHandler(ClusterUpdates updates, IRequestContext 
     {
         var patch = JsonNode.Parse(command.Patch.GetRawText());
         var jsonOps = command.Type == PatchType.Json ? JsonPatch.Parse(patch) : null;
-        if (command.Type == PatchType.Merge && patch is not JsonObject)
+        if (command.Type is PatchType.Merge or PatchType.Strategic && patch is not JsonObject)
             throw ApiErrors.BadRequest("json: cannot unmarshal into Go value of type map[string]interface {}: a merge patch must be a JSON object");
 
         return updates.GuaranteedUpdateAsync(command.Name, current =>
         {
             var document = JsonSerializer.SerializeToNode(current, ApiJson.Options)!;
-            var patched = jsonOps is not null ? JsonPatch.Apply(document, jsonOps) : JsonMergePatch.Apply(document, patch)!;
+            var patched = command.Type switch
+            {
+                PatchType.Json => JsonPatch.Apply(document, jsonOps!),
+                PatchType.Strategic => StrategicMergePatch.Apply(document, patch, TypeShape.Of(typeof(Cluster)))!,
+                _ => JsonMergePatch.Apply(document, patch)!,
+            };
             using var doc = JsonDocument.Parse(patched.ToJsonString());
             var cluster = ClusterBodies.Decode(doc.RootElement, command.Options.Mode, context.AddWarning);
             if (cluster.Metadata.Name != command.Name)
                 throw ApiErrors.Invalid(ClusterResource.Info, command.Name,
                     [FieldError.Invalid("metadata.name", cluster.Metadata.Name, "field is immutable")]);
             return cluster;
-        }, command.Subresource == "status", command.Options.IsDryRun, ct);
+        }, command.Subresource == "status", command.Options.IsDryRun, command.Options.Manager, ct);
     }
 }

@@ -7,4 +7,6 @@ public enum PatchType
     Json,
     /// <summary><c>application/merge-patch+json</c> (RFC 7386).</summary>
     Merge,
+    /// <summary><c>application/strategic-merge-patch+json</c> (Kubernetes strategic merge patch).</summary>
+    Strategic,
 }

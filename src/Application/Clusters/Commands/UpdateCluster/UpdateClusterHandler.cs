@@ -23,6 +23,6 @@ public sealed class UpdateClusterHandler(ClusterUpdates updates, IRequestContext
         var json = Domain.Meta.ApiJson.Serialize(body);
         return updates.GuaranteedUpdateAsync(command.Name,
             _ => Domain.Meta.ApiJson.Deserialize<Cluster>(json),
-            command.Subresource == "status", command.Options.IsDryRun, ct);
+            command.Subresource == "status", command.Options.IsDryRun, command.Options.Manager, ct);
     }
 }

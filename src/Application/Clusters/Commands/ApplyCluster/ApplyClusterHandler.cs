@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Application.FieldManagement;
+using ClusterRegistry.Application.Serialization;
+using ClusterRegistry.Domain.Clusters;
+using ClusterRegistry.Domain.Meta;
+using Mediator;
+
+namespace ClusterRegistry.Application.Clusters.Commands.ApplyCluster;
+
+/// <summary>
+/// Merges the applied configuration into the live object with field ownership (see <see cref="ManagedFields"/>),
+/// creating the object when it does not exist; conflicts are 409 unless forced.
+/// </summary>
+public sealed class ApplyClusterHandler(IObjectStorage storage, ClusterCreation creation, ClusterUpdates updates, IClock clock, IRequestContext context)
+    : ICommandHandler<ApplyClusterCommand, ApplyResult>
+{
+    private static GroupResource R => ClusterResource.Info;
+
+    public async ValueTask<ApplyResult> Handle(ApplyClusterCommand command, CancellationToken ct)
+    {
+        var applied = Configuration(command);
+        var manager = command.Options.FieldManager!;
+        var status = command.Subresource == "status";
+
+        var exists = await StorageErrors.Guard(() => storage.GetAsync(ClusterKeys.For(command.Name), ct), command.Name, "get") is not null;
+        if (!exists)
+        {
+            if (status) throw ApiErrors.NotFound(R, command.Name);
+            var outcome = ManagedFields.ApplyConfiguration(null, applied, manager, command.Force, null, clock.UtcNow);
+            var cluster = ToCluster(outcome.Merged!);
+            var created = await creation.CreateAsync(cluster, command.Options.IsDryRun, manager: null, ct);
+            return new ApplyResult(created, true);
+        }
+
+        var updated = await updates.GuaranteedUpdateAsync(command.Name, live =>
+        {
+            var outcome = ManagedFields.ApplyConfiguration(live, applied, manager, command.Force, command.Subresource, clock.UtcNow);
+            if (outcome.Conflicts.Count > 0) throw ManagedFields.ConflictError(outcome.Conflicts);
+            return ToCluster(outcome.Merged!);
+        }, status, command.Options.IsDryRun, manager: null, ct);
+        return new ApplyResult(updated, false);
+    }
+
+    /// <summary>The applied configuration in canonical field names, checked like any body; status or spec dropped per endpoint.</summary>
+    private JsonObject Configuration(ApplyClusterCommand command)
+    {
+        var body = command.Configuration;
+        var decoded = ClusterBodies.Decode(body, command.Options.Mode, context.AddWarning);
+        if (decoded.Metadata.Name != command.Name)
+            throw string.IsNullOrEmpty(decoded.Metadata.Name)
+                ? ApiErrors.BadRequest("metadata.name is required in an applied configuration")
+                : ApiErrors.BadRequest($"the name of the object ({decoded.Metadata.Name}) does not match the name on the URL ({command.Name})");
+        if (decoded.Metadata.ManagedFields is not null)
+            throw ApiErrors.BadRequest("metadata.managedFields must be nil");
+        var problems = new List<string>();
+        var canonical = (JsonObject)ObjectDecoder.Canonicalize<Cluster>(body, problems, _ => { });
+        if (canonical["metadata"] is JsonObject meta) meta.Remove("namespace");
+        if (command.Subresource == "status")
+        {
+            foreach (var key in canonical.Select(kv => kv.Key).Where(k => k is not ("apiVersion" or "kind" or "metadata" or "status")).ToList())
+                canonical.Remove(key);
+        }
+        else canonical.Remove("status");
+        return canonical;
+    }
+
+    private static Cluster ToCluster(JsonObject node)
+    {
+        try
+        {
+            return node.Deserialize<Cluster>(ApiJson.Options) ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw ApiErrors.BadRequest($"{R.Kind} in version \"{R.Version}\" cannot be handled as a {R.Kind}: {e.Message}");
+        }
+    }
+}

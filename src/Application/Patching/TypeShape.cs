@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using ClusterRegistry.Domain.Meta;
+using ClusterRegistry.Domain.Schema;
+
+namespace ClusterRegistry.Application.Patching;
+
+/// <summary>How a JSON value of a given type merges: a struct, a string map, a keyed list, a set, or atomic.</summary>
+public enum ShapeKind
+{
+    Atomic,
+    Struct,
+    Map,
+    MapList,
+    SetList,
+}
+
+/// <summary>
+/// The merge shape of a wire type, read from the serializer's metadata and the schema attributes
+/// (<see cref="ListMapKeysAttribute"/>, <see cref="ListSetAttribute"/>): the structural schema that strategic merge
+/// patch and server-side apply need.
+/// </summary>
+public sealed class TypeShape
+{
+    private static readonly ConcurrentDictionary<(Type, string?), TypeShape> Cache = new();
+
+    private TypeShape(ShapeKind kind, Type type, IReadOnlyList<string> keys)
+    {
+        Kind = kind;
+        Type = type;
+        Keys = keys;
+    }
+
+    public ShapeKind Kind { get; }
+    public Type Type { get; }
+    /// <summary>The key fields of a <see cref="ShapeKind.MapList"/>.</summary>
+    public IReadOnlyList<string> Keys { get; }
+
+    public static TypeShape Of(Type type) => Of(type, null);
+
+    private static TypeShape Of(Type type, MemberInfo? member) =>
+        Cache.GetOrAdd((type, member is null ? null : member.DeclaringType + "." + member.Name), _ => Build(type, member));
+
+    private static TypeShape Build(Type type, MemberInfo? member)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(JsonObject) || type == typeof(JsonNode) || type == typeof(byte[]) || type == typeof(string))
+            return new TypeShape(ShapeKind.Atomic, type, []);
+        var info = ApiJson.Options.GetTypeInfo(type);
+        switch (info.Kind)
+        {
+            case JsonTypeInfoKind.Object:
+                return new TypeShape(ShapeKind.Struct, type, []);
+            case JsonTypeInfoKind.Dictionary:
+                return new TypeShape(ShapeKind.Map, type, []);
+            case JsonTypeInfoKind.Enumerable:
+                if (member?.GetCustomAttribute<ListMapKeysAttribute>() is { } keys) return new TypeShape(ShapeKind.MapList, type, keys.Keys);
+                if (member?.GetCustomAttribute<ListSetAttribute>() is not null) return new TypeShape(ShapeKind.SetList, type, []);
+                return new TypeShape(ShapeKind.Atomic, type, []);
+            default:
+                return new TypeShape(ShapeKind.Atomic, type, []);
+        }
+    }
+
+    /// <summary>The shape of a struct field, a map value or a list item; null for an unknown struct field.</summary>
+    public TypeShape? Child(string name)
+    {
+        var info = ApiJson.Options.GetTypeInfo(Type);
+        switch (Kind)
+        {
+            case ShapeKind.Struct:
+                var p = info.Properties.FirstOrDefault(x => x.Name == name);
+                return p is null ? null : Of(p.PropertyType, p.AttributeProvider as MemberInfo);
+            case ShapeKind.Map:
+                return Of(info.ElementType!);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The shape of the items of a list.</summary>
+    public TypeShape Item => Of(ApiJson.Options.GetTypeInfo(Type).ElementType!);
+
+    /// <summary>The key of a map-list item: its key fields in key order (missing keys read as null).</summary>
+    public JsonObject KeyOf(JsonNode? item)
+    {
+        var key = new JsonObject();
+        foreach (var k in Keys) key[k] = (item as JsonObject)?[k]?.DeepClone();
+        return key;
+    }
+
+    public int IndexOf(JsonArray list, JsonObject key)
+    {
+        for (var i = 0; i < list.Count; i++)
+            if (JsonNode.DeepEquals(KeyOf(list[i]), key)) return i;
+        return -1;
+    }
+}

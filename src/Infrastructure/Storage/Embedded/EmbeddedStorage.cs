@@ -130,6 +130,7 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
 
             var revision = _current + 1;
             var prev = row?.Value;
+            var prevRevision = row?.ModRevision ?? 0;
             StorageEventType type;
             if (row is null)
             {
@@ -147,7 +148,7 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
                 row.ModRevision = revision;
                 type = StorageEventType.Modified;
             }
-            db.Events.Add(new EventRow { Revision = revision, Key = key, Type = (int)type, Value = value, PrevValue = prev });
+            db.Events.Add(new EventRow { Revision = revision, Key = key, Type = (int)type, Value = value, PrevValue = prev, PrevRevision = prevRevision });
             var state = await db.State.SingleAsync(ct);
             state.CurrentRevision = revision;
             await db.SaveChangesAsync(ct);
@@ -180,11 +181,18 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
             // History first (everything committed before the subscription started is on disk)…
             while (true)
             {
-                if (last < Volatile.Read(ref _compacted))
-                    throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", Volatile.Read(ref _compacted));
                 List<EventRow> batch;
                 await using (var db = Db())
+                {
+                    // The compaction point and the events are read in one snapshot, so a concurrent compaction
+                    // either happened before (Expired) or not at all for this read: never a silent gap.
+                    await PragmasAsync(db, ct);
+                    await using var tx = await db.Database.BeginTransactionAsync(ct);
+                    var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(ct);
+                    if (last < compacted)
+                        throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", compacted);
                     batch = await RelationalReads.EventsAfterAsync(db, prefix, last, EventBatch, ct);
+                }
                 foreach (var e in batch)
                 {
                     last = e.Revision;

@@ -29,6 +29,7 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
             e.Property(o => o.Type).HasColumnName("type");
             e.Property(o => o.Value).HasColumnName("value");
             e.Property(o => o.PrevValue).HasColumnName("prev_value");
+            e.Property(o => o.PrevRevision).HasColumnName("prev_revision");
             e.HasIndex(o => new { o.Key, o.Revision });
         });
         b.Entity<StoreStateRow>(e =>

@@ -34,18 +34,14 @@ public static class RelationalReads
                 .Where(e => e.Revision > revision && string.Compare(e.Key, prefix) >= 0 && string.Compare(e.Key, end) < 0
                             && string.Compare(e.Key, after) > 0)
                 .OrderBy(e => e.Revision)
-                .Select(e => new { e.Key, e.PrevValue })
+                .Select(e => new { e.Key, e.PrevValue, e.PrevRevision })
                 .ToListAsync(ct);
-            var undone = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
-            foreach (var e in later) undone.TryAdd(e.Key, e.PrevValue);
+            var undone = new Dictionary<string, (byte[]? Value, long Revision)>(StringComparer.Ordinal);
+            foreach (var e in later) undone.TryAdd(e.Key, (e.PrevValue, e.PrevRevision));
             var byKey = rows.Where(r => !undone.ContainsKey(r.Key)).ToDictionary(r => r.Key, StringComparer.Ordinal);
             foreach (var (key, prev) in undone)
             {
-                if (prev is null) continue;
-                var modRevision = await db.Events.AsNoTracking()
-                    .Where(e => e.Key == key && e.Revision <= revision)
-                    .OrderByDescending(e => e.Revision).Select(e => e.Revision).FirstOrDefaultAsync(ct);
-                byKey[key] = new StoredObject(key, prev, modRevision == 0 ? revision : modRevision);
+                if (prev.Value is not null) byKey[key] = new StoredObject(key, prev.Value, prev.Revision);
             }
             state = byKey.Values.OrderBy(o => o.Key, StringComparer.Ordinal);
         }
@@ -64,7 +60,8 @@ public static class RelationalReads
             if (range.Filter is null || range.Filter(all[i])) items.Add(all[i]);
         }
         var hasMore = i < all.Count;
-        return new StoredPage(items, revision, hasMore, hasMore ? all.Count - i : null);
+        // The remaining count is only known when nothing is filtered out.
+        return new StoredPage(items, revision, hasMore, hasMore && range.Filter is null ? all.Count - i : null);
     }
 
     public static Task<List<EventRow>> EventsAfterAsync(RegistryDbContext db, string prefix, long after, int batch, CancellationToken ct)
@@ -79,8 +76,8 @@ public static class RelationalReads
         new((StorageEventType)e.Type, e.Key, Optional(e.Value), Optional(e.PrevValue), e.Revision);
 
     /// <summary>A null array must stay null: the implicit conversion would turn it into an empty, present value.</summary>
-    public static ReadOnlyMemory<byte>? Optional(byte[]? bytes) => bytes is null ? null : bytes;
+    public static ReadOnlyMemory<byte>? Optional(byte[]? bytes) => bytes is null ? (ReadOnlyMemory<byte>?)null : bytes;
 
     /// <summary>The smallest string greater than every key with <paramref name="prefix"/>.</summary>
-    public static string PrefixEnd(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);
+    public static string PrefixEnd(string prefix) => prefix.Length == 0 ? "\uffff" : prefix[..^1] + (char)(prefix[^1] + 1);
 }

@@ -18,6 +18,8 @@ public sealed class EventRow
     public int Type { get; set; }
     public byte[]? Value { get; set; }
     public byte[]? PrevValue { get; set; }
+    /// <summary>The modification revision of <see cref="PrevValue"/> (0 when there was none): its resourceVersion in old-revision lists.</summary>
+    public long PrevRevision { get; set; }
 }
 
 /// <summary>The single row holding the store's revision counters.</summary>

@@ -27,8 +27,20 @@ public static class DiscoveryApi
         {
             var aggregated = AggregatedVersion(http.Request);
             if (aggregated is not null) return WriteAggregated(http, aggregated);
-            return WriteJson(http, new { kind = "APIGroupList", apiVersion = "v1", groups = new[] { group } });
+            return WriteJson(http, new { kind = "APIGroupList", apiVersion = "v1", groups = new object[] { group }.Concat(Introspection.Select(i => i.Group)) });
         });
+        foreach (var i in Introspection)
+        {
+            app.MapGet("/apis/" + i.Name, (HttpContext http) => WriteJson(http, new
+            {
+                kind = "APIGroup", apiVersion = "v1", name = i.Name, versions = new[] { i.Version }, preferredVersion = i.Version,
+            }));
+            app.MapGet("/apis/" + i.Name + "/v1", (HttpContext http) => WriteJson(http, new
+            {
+                kind = "APIResourceList", apiVersion = "v1", groupVersion = i.Name + "/v1",
+                resources = new[] { new { name = i.Resource, singularName = i.Resource.TrimEnd('s'), namespaced = false, kind = i.Kind, verbs = new[] { "create" } } },
+            }));
+        }
         app.MapGet("/apis/" + r.Group, (HttpContext http) =>
             WriteJson(http, new { kind = "APIGroup", apiVersion = "v1", name = r.Group, versions = new[] { groupVersion }, preferredVersion = groupVersion }));
         app.MapGet("/apis/" + r.ApiVersion, (HttpContext http) => WriteJson(http, new
@@ -57,6 +69,18 @@ public static class DiscoveryApi
         return app;
     }
 
+    private sealed record IntrospectionGroup(string Name, string Resource, string Kind)
+    {
+        public object Version => new { groupVersion = Name + "/v1", version = "v1" };
+        public object Group => new { name = Name, versions = new[] { Version }, preferredVersion = Version };
+    }
+
+    private static readonly IntrospectionGroup[] Introspection =
+    [
+        new(IntrospectionApi.AuthenticationGroup, "selfsubjectreviews", "SelfSubjectReview"),
+        new(IntrospectionApi.AuthorizationGroup, "selfsubjectaccessreviews", "SelfSubjectAccessReview"),
+    ];
+
     /// <summary>base64(sha256("group/version/Kind")[:8]), as kube-apiserver computes it.</summary>
     public static string StorageVersionHash()
     {
@@ -82,6 +106,25 @@ public static class DiscoveryApi
     {
         var r = ClusterResource.Info;
         var gvk = new { group = r.Group, version = r.Version, kind = r.Kind };
+        var introspection = Introspection.Select(i => (object)new
+        {
+            metadata = new { name = i.Name },
+            versions = new[]
+            {
+                new
+                {
+                    version = "v1", freshness = "Current",
+                    resources = new[]
+                    {
+                        new
+                        {
+                            resource = i.Resource, responseKind = new { group = i.Name, version = "v1", kind = i.Kind }, scope = "Cluster",
+                            singularResource = i.Resource.TrimEnd('s'), verbs = new[] { "create" },
+                        },
+                    },
+                },
+            },
+        });
         var items = empty ? Array.Empty<object>() : new object[]
         {
             new
@@ -105,7 +148,7 @@ public static class DiscoveryApi
                     },
                 },
             },
-        };
+        }.Concat(introspection).ToArray();
         var body = JsonSerializer.SerializeToUtf8Bytes(new
         {
             kind = "APIGroupDiscoveryList", apiVersion = "apidiscovery.k8s.io/" + version, metadata = new { }, items,

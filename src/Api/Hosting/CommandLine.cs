@@ -11,21 +11,17 @@ public static class CommandLine
 {
     private static readonly Dictionary<string, string> NotYetImplemented = new()
     {
-        ["--client-ca-file"] = "client certificate authentication",
-        ["--anonymous-auth"] = "anonymous authentication",
-        ["--authentication-token-webhook-config-file"] = "token review webhook authentication",
-        ["--authorization-mode"] = "authorization modes",
-        ["--authorization-webhook-config-file"] = "webhook authorization",
-        ["--authorization-always-allow"] = "authorization modes",
-        ["--authorization-webhook"] = "webhook authorization",
-        ["--audit-log-path"] = "audit logging",
-        ["--max-requests-inflight"] = "request throttling",
-        ["--max-mutating-requests-inflight"] = "request throttling",
-        ["--advertise-address"] = "advertise address SANs",
         ["--etcd-cafile"] = "the etcd3 storage backend",
         ["--etcd-certfile"] = "the etcd3 storage backend",
         ["--etcd-keyfile"] = "the etcd3 storage backend",
         ["--postgres-connection-string"] = "the postgres storage backend",
+        ["--audit-policy-file"] = "audit policy files; use --audit-log-level",
+    };
+
+    private static readonly Dictionary<string, string> Refused = new()
+    {
+        ["--basic-auth-file"] = "basic authentication was removed from Kubernetes (1.19) because it sends reusable passwords with every request; use --token-auth-file, --client-ca-file or --authentication-token-webhook-config-file",
+        ["--insecure-port"] = "the server never serves plain HTTP",
     };
 
     public static RootCommand Build()
@@ -44,26 +40,73 @@ public static class CommandLine
         var etcdPrefix = new Option<string>("--etcd-prefix") { Description = "The prefix for all resource paths in etcd.", DefaultValueFactory = _ => "/registry/clusterregistry.kubernetes.io" };
         var compaction = new Option<TimeSpan>("--compaction-interval") { Description = "How often history older than one interval is pruned (watches from before it get 410 Expired).", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
         var bookmarks = new Option<TimeSpan>("--watch-bookmark-interval") { Description = "How often an idle watch that allows bookmarks gets one.", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
+        var advertise = new Option<string?>("--advertise-address") { Description = "Address (IP or DNS name) clients use; added to the generated certificate's SANs." };
+        var clientCa = new Option<string?>("--client-ca-file") { Description = "PEM CA bundle; client certificates it signed authenticate as CN (user) and O (groups)." };
+        var anonymous = new Option<bool>("--anonymous-auth") { Description = "Serve requests without credentials as system:anonymous (group system:unauthenticated). Off by default." };
+        var tokenWebhook = new Option<string?>("--authentication-token-webhook-config-file") { Description = "kubeconfig-format file of a TokenReview (authentication.k8s.io/v1) webhook for bearer tokens." };
+        var tokenWebhookTtl = new Option<TimeSpan>("--authentication-token-webhook-cache-ttl") { Description = "How long to cache token review answers.", DefaultValueFactory = _ => TimeSpan.FromMinutes(2) };
+        var authzMode = new Option<string>("--authorization-mode") { Description = "Comma-separated authorizers: AlwaysAllow, AlwaysDeny, Webhook. Default AlwaysAllow.", DefaultValueFactory = _ => "AlwaysAllow" };
+        var alwaysAllow = new Option<bool>("--authorization-always-allow") { Description = "The original's flag: same as --authorization-mode AlwaysAllow." };
+        var webhookMode = new Option<bool>("--authorization-webhook") { Description = "The original's flag: same as --authorization-mode Webhook." };
+        var authzWebhook = new Option<string?>("--authorization-webhook-config-file") { Description = "kubeconfig-format file of the SubjectAccessReview webhook." };
+        var authzVersion = new Option<string>("--authorization-webhook-version") { Description = "SubjectAccessReview version sent to the webhook: v1 or v1beta1 (the original's).", DefaultValueFactory = _ => "v1beta1" };
+        var authorizedTtl = new Option<TimeSpan>("--authorization-webhook-cache-authorized-ttl") { Description = "How long to cache allowed answers.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
+        var unauthorizedTtl = new Option<TimeSpan>("--authorization-webhook-cache-unauthorized-ttl") { Description = "How long to cache denied answers.", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
+        var auditPath = new Option<string?>("--audit-log-path") { Description = "Write audit.k8s.io/v1 events as JSON lines to this file." };
+        var auditLevel = new Option<string>("--audit-log-level") { Description = "None, Metadata (default), Request or RequestResponse: how much of each request to record.", DefaultValueFactory = _ => "Metadata" };
+        var auditMaxSize = new Option<int>("--audit-log-maxsize") { Description = "Rotate the audit log at this size in megabytes.", DefaultValueFactory = _ => 100 };
+        var auditMaxBackup = new Option<int>("--audit-log-maxbackup") { Description = "Rotated audit logs to keep.", DefaultValueFactory = _ => 10 };
+        var auditMaxAge = new Option<int>("--audit-log-maxage") { Description = "Days to keep rotated audit logs (0: no limit).", DefaultValueFactory = _ => 0 };
+        var maxInflight = new Option<int>("--max-requests-inflight") { Description = "Concurrent non-mutating requests before 429 (0: no limit).", DefaultValueFactory = _ => 400 };
+        var maxMutating = new Option<int>("--max-mutating-requests-inflight") { Description = "Concurrent mutating requests before 429 (0: no limit).", DefaultValueFactory = _ => 200 };
+        var requestTimeout = new Option<TimeSpan>("--request-timeout") { Description = "Time limit of non-watch requests.", DefaultValueFactory = _ => TimeSpan.FromSeconds(60) };
 
         var standalone = new Command("standalone", "Run the registry as a standalone API server.");
-        foreach (var o in new Option[] { securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, tokenFile, backend, etcdServers, etcdPrefix, compaction, bookmarks })
+        foreach (var o in new Option[]
+                 {
+                     securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, tokenFile, backend, etcdServers, etcdPrefix, compaction, bookmarks,
+                     advertise, clientCa, anonymous, tokenWebhook, tokenWebhookTtl, authzMode, alwaysAllow, webhookMode, authzWebhook, authzVersion,
+                     authorizedTtl, unauthorizedTtl, auditPath, auditLevel, auditMaxSize, auditMaxBackup, auditMaxAge, maxInflight, maxMutating, requestTimeout,
+                 })
             standalone.Options.Add(o);
-        var unimplemented = new List<Option<string?>>();
+        var unimplemented = new List<(Option<string?> Option, string Message)>();
         foreach (var (flag, feature) in NotYetImplemented)
-        {
-            var o = new Option<string?>(flag) { Description = $"Not implemented yet ({feature}); setting it is an error.", Hidden = true, Arity = ArgumentArity.ZeroOrOne };
-            unimplemented.Add(o);
-            standalone.Options.Add(o);
-        }
+            unimplemented.Add((new Option<string?>(flag) { Hidden = true, Arity = ArgumentArity.ZeroOrOne }, $"is not implemented yet in this version ({feature})"));
+        foreach (var (flag, why) in Refused)
+            unimplemented.Add((new Option<string?>(flag) { Hidden = true, Arity = ArgumentArity.ZeroOrOne }, $"is not supported: {why}"));
+        foreach (var (o, _) in unimplemented) standalone.Options.Add(o);
         standalone.SetAction(async (parse, ct) =>
         {
-            foreach (var o in unimplemented)
+            foreach (var (o, message) in unimplemented)
             {
                 if (parse.GetResult(o) is { Implicit: false })
                 {
-                    Console.Error.WriteLine($"error: {o.Name} is not implemented yet in this version ({NotYetImplemented[o.Name]}).");
+                    Console.Error.WriteLine($"error: {o.Name} {message}.");
                     return 2;
                 }
+            }
+            var modes = parse.GetValue(authzMode)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            if (parse.GetValue(alwaysAllow)) modes = ["AlwaysAllow"];
+            if (parse.GetValue(webhookMode)) modes = ["Webhook"];
+            if (modes.Count == 0 || modes.Any(m => m is not ("AlwaysAllow" or "AlwaysDeny" or "Webhook")))
+            {
+                Console.Error.WriteLine($"error: --authorization-mode must list AlwaysAllow, AlwaysDeny or Webhook (got \"{parse.GetValue(authzMode)}\").");
+                return 2;
+            }
+            if (modes.Contains("Webhook") != (parse.GetValue(authzWebhook) is not null))
+            {
+                Console.Error.WriteLine("error: --authorization-mode Webhook and --authorization-webhook-config-file must be given together.");
+                return 2;
+            }
+            if (parse.GetValue(authzVersion) is not ("v1" or "v1beta1"))
+            {
+                Console.Error.WriteLine("error: --authorization-webhook-version must be v1 or v1beta1.");
+                return 2;
+            }
+            if (!Enum.TryParse<Auditing.AuditLevel>(parse.GetValue(auditLevel), out var level))
+            {
+                Console.Error.WriteLine("error: --audit-log-level must be None, Metadata, Request or RequestResponse.");
+                return 2;
             }
             var storageBackend = parse.GetValue(backend)!;
             if (storageBackend is "etcd3" or "postgres" || parse.GetValue(etcdServers) is { Length: > 0 })
@@ -97,6 +140,22 @@ public static class CommandLine
                 TlsCertFile = cert,
                 TlsPrivateKeyFile = key,
                 TokenAuthFile = parse.GetValue(tokenFile),
+                AdvertiseAddress = parse.GetValue(advertise),
+                ClientCaFile = parse.GetValue(clientCa),
+                AnonymousAuth = parse.GetValue(anonymous),
+                TokenWebhookConfigFile = parse.GetValue(tokenWebhook),
+                TokenWebhookCacheTtl = parse.GetValue(tokenWebhookTtl),
+                AuthorizationModes = modes,
+                AuthorizationWebhookConfigFile = parse.GetValue(authzWebhook),
+                AuthorizationWebhookVersion = parse.GetValue(authzVersion)!,
+                AuthorizedTtl = parse.GetValue(authorizedTtl),
+                UnauthorizedTtl = parse.GetValue(unauthorizedTtl),
+                Audit = parse.GetValue(auditPath) is { } audit
+                    ? new Auditing.AuditOptions(audit, level, parse.GetValue(auditMaxSize), parse.GetValue(auditMaxBackup), parse.GetValue(auditMaxAge))
+                    : null,
+                MaxRequestsInflight = parse.GetValue(maxInflight),
+                MaxMutatingRequestsInflight = parse.GetValue(maxMutating),
+                RequestTimeout = parse.GetValue(requestTimeout),
                 StorageBackend = storageBackend,
                 CompactionInterval = parse.GetValue(compaction),
                 WatchBookmarkInterval = parse.GetValue(bookmarks),

@@ -1,14 +1,17 @@
 namespace ClusterRegistry.Api.Hosting;
 
 /// <summary>The Kubernetes reading of a request path and method (k8s RequestInfoFactory), for logs and authorization.</summary>
-public sealed record RequestInfo(bool IsResourceRequest, string Verb, string Resource, string Subresource, string Name)
+public sealed record RequestInfo(bool IsResourceRequest, string Verb, string Resource, string Subresource, string Name, string Group = "", string Version = "")
 {
+    /// <summary>A request on the served clusters resource (authorized by the Mediator pipeline).</summary>
+    public bool IsServedResource => IsResourceRequest && Group == Domain.Clusters.ClusterResource.Info.Group && Resource == Domain.Clusters.ClusterResource.Info.Resource;
+
     public static RequestInfo From(HttpRequest request)
     {
         var parts = (request.Path.Value ?? "").Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
         var method = request.Method.ToUpperInvariant();
         if (parts.Length < 4 || parts[0] != "apis")
-            return new RequestInfo(false, method.ToLowerInvariant(), "", "", "");
+            return new RequestInfo(false, NonResourceVerb(method), "", "", "");
         var rest = parts[3..];
         var watchPath = rest.Length > 0 && rest[0] == "watch";
         if (watchPath) rest = rest[1..];
@@ -25,6 +28,9 @@ public sealed record RequestInfo(bool IsResourceRequest, string Verb, string Res
             "GET" or "HEAD" => watch ? "watch" : name.Length == 0 ? "list" : "get",
             _ => method.ToLowerInvariant(),
         };
-        return new RequestInfo(true, verb, resource, sub, name);
+        return new RequestInfo(true, verb, resource, sub, name, parts[1], parts[2]);
     }
+
+    /// <summary>Non-resource verbs are the lower-cased HTTP method (get, post, put, patch, delete), HEAD reading as get.</summary>
+    private static string NonResourceVerb(string method) => method == "HEAD" ? "get" : method.ToLowerInvariant();
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using ClusterRegistry.Api.Auditing;
 using ClusterRegistry.Api.Endpoints;
 using ClusterRegistry.Api.Http;
 using ClusterRegistry.Api.Security;
@@ -8,6 +9,8 @@ using ClusterRegistry.Application.Behaviors;
 using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
 using ClusterRegistry.Infrastructure;
 using ClusterRegistry.Infrastructure.Storage.Embedded;
+using ClusterRegistry.Infrastructure.Webhooks;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Serilog;
 using Serilog.Events;
@@ -34,7 +37,8 @@ public static class ServerHost
             await app.RunAsync(ct);
             return 0;
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException
+                                   or System.Security.Cryptography.CryptographicException or YamlDotNet.Core.YamlException)
         {
             Log.Fatal("clusterregistry: {Message}", e.Message);
             return 1;
@@ -45,6 +49,15 @@ public static class ServerHost
         }
     }
 
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2Collection? LoadClientCa(string? path)
+    {
+        if (path is null) return null;
+        var ca = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        ca.ImportFromPemFile(path);
+        if (ca.Count == 0) throw new InvalidOperationException($"--client-ca-file {path} holds no certificate");
+        return ca;
+    }
+
     public static WebApplication Build(ServerOptions options, EmbeddedStorage storage)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -52,20 +65,33 @@ public static class ServerHost
 
         var (certPath, keyPath) = options.TlsCertFile is not null
             ? (options.TlsCertFile, options.TlsPrivateKeyFile!)
-            : SelfSignedCertificate.Ensure(options.EffectiveCertDir, options.BindAddress);
-        var certificate = X509Certificate2.CreateFromPemFile(certPath, keyPath);
+            : SelfSignedCertificate.Ensure(options.EffectiveCertDir, options.BindAddress, options.AdvertiseAddress);
+        var certificates = new CertificateReloader(certPath, keyPath,
+            new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("Tls"));
+        var clientCa = LoadClientCa(options.ClientCaFile);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = RequestBody.MaxBytes + 1L;
             k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            k.Limits.MaxRequestHeaderCount = 100;
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(30);
+            k.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
+            // Slow clients: a body must arrive at 240 bytes/s after a 5 s grace, or the request is dropped.
+            k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(5));
             k.Listen(System.Net.IPAddress.Parse(options.BindAddress), options.SecurePort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 listen.UseHttps(https =>
                 {
-                    https.ServerCertificate = certificate;
+                    https.ServerCertificateSelector = (_, _) => certificates.Current;
                     https.SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+                    if (clientCa is not null)
+                    {
+                        // Certificates are checked against the client CA by the authenticator, so a bad one is a 401.
+                        https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                        https.AllowAnyClientCertificate();
+                    }
                 });
             });
         });
@@ -76,7 +102,7 @@ public static class ServerHost
         {
             foreach (var (token, user) in TokenFile.Load(options.TokenAuthFile)) tokens[token] = user;
         }
-        else
+        if (options.GeneratesAdminCredentials)
         {
             var token = AdminCredentials.EnsureToken(options.DataDir);
             tokens[token] = AdminCredentials.Admin;
@@ -87,8 +113,20 @@ public static class ServerHost
         }
 
         var services = builder.Services;
-        services.AddSingleton(new Authenticator(tokens, anonymous: false));
-        services.AddSingleton<IAuthorizer, AlwaysAllowAuthorizer>();
+        services.AddSingleton(sp => new Authenticator(tokens, options.AnonymousAuth, clientCa,
+            options.TokenWebhookConfigFile is null ? null : new TokenReviewAuthenticator(WebhookKubeconfig.Load(options.TokenWebhookConfigFile),
+                options.TokenWebhookCacheTtl, sp.GetRequiredService<ILogger<TokenReviewAuthenticator>>())));
+        var webhookConfig = options.AuthorizationWebhookConfigFile is null ? null : WebhookKubeconfig.Load(options.AuthorizationWebhookConfigFile);
+        services.AddSingleton<IAuthorizer>(sp => new UnionAuthorizer(options.AuthorizationModes.Select(mode => mode switch
+        {
+            "AlwaysAllow" => (IAuthorizer)new AlwaysAllowAuthorizer(),
+            "AlwaysDeny" => new AlwaysDenyAuthorizer(),
+            "Webhook" => new WebhookAuthorizer(new WebhookAuthorizerOptions(webhookConfig!, options.AuthorizationWebhookVersion,
+                options.AuthorizedTtl, options.UnauthorizedTtl), sp.GetRequiredService<ILogger<WebhookAuthorizer>>()),
+            _ => throw new InvalidOperationException($"unknown authorization mode {mode}"),
+        }).ToList()));
+        services.AddSingleton(new RequestLimits(options.MaxRequestsInflight, options.MaxMutatingRequestsInflight, options.RequestTimeout));
+        if (options.Audit is not null) services.AddSingleton(sp => new AuditLog(options.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
         services.AddSingleton(new WatchOptions { BookmarkInterval = options.WatchBookmarkInterval });
         services.AddApplication();
         services.AddEmbeddedStorage(storage, options.CompactionInterval);
@@ -114,12 +152,15 @@ public static class ServerHost
             o.GetLevel = (http, _, e) => e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
         });
         app.UseMiddleware<StatusExceptionMiddleware>();
+        if (options.Audit is not null) app.UseMiddleware<AuditMiddleware>();
+        app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseMiddleware<AuthenticationMiddleware>();
         app.MapHealth();
         app.MapVersion();
         app.MapDiscovery();
         app.MapOpenApi();
         app.MapClusters();
+        app.MapIntrospection();
         app.MapFallback((HttpContext http) =>
         {
             if (http.Request.Path.StartsWithSegments("/apis/clusterregistry.k8s.io"))

@@ -1,3 +1,5 @@
+using ClusterRegistry.Api.Auditing;
+
 namespace ClusterRegistry.Api.Hosting;
 
 /// <summary>The settings of <c>clusterregistry standalone</c>, from its command line.</summary>
@@ -5,16 +7,39 @@ public sealed record ServerOptions
 {
     public int SecurePort { get; init; } = 6443;
     public string BindAddress { get; init; } = "127.0.0.1";
+    public string? AdvertiseAddress { get; init; }
     public string DataDir { get; init; } = DefaultDataDir();
     public string? CertDir { get; init; }
     public string? TlsCertFile { get; init; }
     public string? TlsPrivateKeyFile { get; init; }
-    public string? TokenAuthFile { get; init; }
     public string StorageBackend { get; init; } = "embedded";
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
     public TimeSpan WatchBookmarkInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    // Authentication
+    public string? TokenAuthFile { get; init; }
+    public string? ClientCaFile { get; init; }
+    public bool AnonymousAuth { get; init; }
+    public string? TokenWebhookConfigFile { get; init; }
+    public TimeSpan TokenWebhookCacheTtl { get; init; } = TimeSpan.FromMinutes(2);
+
+    // Authorization
+    public IReadOnlyList<string> AuthorizationModes { get; init; } = ["AlwaysAllow"];
+    public string? AuthorizationWebhookConfigFile { get; init; }
+    public string AuthorizationWebhookVersion { get; init; } = "v1beta1";
+    public TimeSpan AuthorizedTtl { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan UnauthorizedTtl { get; init; } = TimeSpan.FromSeconds(30);
+
+    // Audit and limits
+    public AuditOptions? Audit { get; init; }
+    public int MaxRequestsInflight { get; init; } = 400;
+    public int MaxMutatingRequestsInflight { get; init; } = 200;
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public string EffectiveCertDir => CertDir ?? Path.Combine(DataDir, "certs");
+
+    /// <summary>True when no way to authenticate was configured: the server then makes an admin token and kubeconfig.</summary>
+    public bool GeneratesAdminCredentials => TokenAuthFile is null && ClientCaFile is null && TokenWebhookConfigFile is null;
 
     public static string DefaultDataDir() =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".clusterregistry");

@@ -1,3 +1,4 @@
+using ClusterRegistry.Api.Hosting;
 using ClusterRegistry.Api.Http;
 using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Domain.Meta;
@@ -5,20 +6,24 @@ using Serilog;
 
 namespace ClusterRegistry.Api.Security;
 
-/// <summary>Authenticates every request except health probes; failure is a 401 Status.</summary>
-public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator authenticator)
+/// <summary>
+/// Authenticates every request except health probes (401 on failure), then authorizes requests that are not for
+/// the served resource (discovery, OpenAPI, version) as non-resource requests; resource requests are authorized in
+/// the Mediator pipeline, where their verb and name are known.
+/// </summary>
+public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator authenticator, IAuthorizer authorizer)
 {
-    private static readonly string[] OpenPaths = ["/healthz", "/livez", "/readyz"];
+    public static bool IsHealthPath(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/livez") || path.StartsWithSegments("/readyz");
 
     public async Task InvokeAsync(HttpContext http, RequestContext context, IDiagnosticContext diagnostics)
     {
-        var path = http.Request.Path.Value ?? "";
-        if (OpenPaths.Any(p => path == p || path.StartsWith(p + "/", StringComparison.Ordinal)))
+        if (IsHealthPath(http.Request.Path))
         {
             await next(http);
             return;
         }
-        var user = authenticator.Authenticate(http.Request, out _);
+        var user = await authenticator.AuthenticateAsync(http);
         if (user is null)
         {
             diagnostics.Set("User", "");
@@ -27,6 +32,32 @@ public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator
         }
         context.User = user;
         diagnostics.Set("User", user.Name);
+        http.Items[typeof(UserInfo)] = user;
+
+        var info = RequestInfo.From(http.Request);
+        if (!info.IsServedResource)
+        {
+            var attributes = info.IsResourceRequest
+                ? new AuthorizationAttributes(user, info.Verb, true, ApiGroup: info.Group, ApiVersion: info.Version, Resource: info.Resource, Subresource: info.Subresource, Name: info.Name)
+                : new AuthorizationAttributes(user, info.Verb, false, Path: http.Request.Path.Value ?? "/");
+            AuthorizationDecision decision;
+            try
+            {
+                decision = await authorizer.AuthorizeAsync(attributes, http.RequestAborted);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                decision = new AuthorizationDecision(false, "authorizer error");
+            }
+            if (!decision.Allowed)
+            {
+                var error = info.IsResourceRequest
+                    ? ApiErrors.ForbiddenResource(info.Resource + "." + info.Group, info.Resource, info.Group, info.Name, user.Name, info.Verb, info.Subresource, decision.Reason)
+                    : ApiErrors.ForbiddenPath(user.Name, info.Verb, http.Request.Path.Value ?? "/", decision.Reason);
+                await ResponseWriter.WriteStatusAsync(http, error.ToStatus());
+                return;
+            }
+        }
         await next(http);
     }
 }

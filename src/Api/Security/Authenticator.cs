@@ -1,43 +1,86 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Infrastructure.Webhooks;
 
 namespace ClusterRegistry.Api.Security;
 
 /// <summary>
-/// Bearer-token authentication against the configured tokens. Comparison is constant-time per candidate so a
-/// token cannot be guessed byte by byte from response times.
+/// kube-apiserver's authenticator chain, first success wins: client certificate (signed by the client CA; CN is the
+/// user, O the groups), static bearer tokens, the token review webhook, then anonymous when enabled. Credentials that
+/// are presented but fail are a 401, never a fall-through to anonymous. Every authenticated user is also in
+/// <c>system:authenticated</c>.
 /// </summary>
-public sealed class Authenticator(IReadOnlyDictionary<string, UserInfo> tokens, bool anonymous)
+public sealed class Authenticator(
+    IReadOnlyDictionary<string, UserInfo> tokens,
+    bool anonymous,
+    X509Certificate2Collection? clientCa = null,
+    TokenReviewAuthenticator? tokenWebhook = null)
 {
     public bool AnonymousAllowed => anonymous;
 
-    /// <summary>The user for the request; null with credentials that are wrong or missing (when anonymous is off).</summary>
-    public UserInfo? Authenticate(HttpRequest request, out bool hadCredentials)
+    /// <summary>The user for the request, or null when it must be answered 401.</summary>
+    public async ValueTask<UserInfo?> AuthenticateAsync(HttpContext http)
     {
-        var header = request.Headers.Authorization.ToString();
-        hadCredentials = header.Length > 0;
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        var certificate = http.Connection.ClientCertificate;
+        if (certificate is not null && clientCa is { Count: > 0 })
         {
-            var presented = Encoding.UTF8.GetBytes(header[7..].Trim());
-            foreach (var (token, user) in tokens)
-            {
-                if (CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(token)))
-                    return WithAuthenticatedGroup(user);
-            }
+            var user = FromCertificate(certificate);
+            if (user is not null) return WithAuthenticatedGroup(user);
             return null;
         }
-        if (hadCredentials) return null;
+
+        var header = http.Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var token = header[7..].Trim();
+            var presented = Encoding.UTF8.GetBytes(token);
+            foreach (var (known, user) in tokens)
+            {
+                if (CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(known)))
+                    return WithAuthenticatedGroup(user);
+            }
+            if (tokenWebhook is not null && token.Length > 0 && await tokenWebhook.AuthenticateAsync(token, http.RequestAborted) is { } reviewed)
+                return WithAuthenticatedGroup(reviewed);
+            return null;
+        }
+        if (header.Length > 0) return null;
         return anonymous ? UserInfo.Anonymous : null;
+    }
+
+    private UserInfo? FromCertificate(X509Certificate2 certificate)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(clientCa!);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
+        if (!chain.Build(certificate)) return null;
+        var subject = certificate.SubjectName;
+        var cn = subject.EnumerateRelativeDistinguishedNames()
+            .FirstOrDefault(r => r.GetSingleElementType().Value == "2.5.4.3")?.GetSingleElementValue();
+        if (string.IsNullOrEmpty(cn)) return null;
+        var groups = subject.EnumerateRelativeDistinguishedNames()
+            .Where(r => r.GetSingleElementType().Value == "2.5.4.10")
+            .Select(r => r.GetSingleElementValue() ?? "").Where(g => g.Length > 0).ToList();
+        return new UserInfo(cn, "", groups);
     }
 
     private static UserInfo WithAuthenticatedGroup(UserInfo user) =>
         user.Groups.Contains("system:authenticated") ? user : user with { Groups = [.. user.Groups, "system:authenticated"] };
 }
 
-/// <summary>The authorizer when none is configured: every authenticated request is allowed.</summary>
+/// <summary>The authorizer for <c>--authorization-mode AlwaysAllow</c> (and when none is configured).</summary>
 public sealed class AlwaysAllowAuthorizer : IAuthorizer
 {
     public ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken ct) =>
         ValueTask.FromResult(AuthorizationDecision.Allow);
+}
+
+/// <summary>The authorizer for <c>--authorization-mode AlwaysDeny</c>.</summary>
+public sealed class AlwaysDenyAuthorizer : IAuthorizer
+{
+    public ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken ct) =>
+        ValueTask.FromResult(new AuthorizationDecision(false, "Everything is forbidden."));
 }

@@ -13,7 +13,7 @@ public static class SelfSignedCertificate
     public const string CertFile = "apiserver.crt";
     public const string KeyFile = "apiserver.key";
 
-    public static (string CertPath, string KeyPath) Ensure(string certDir, string bindAddress)
+    public static (string CertPath, string KeyPath) Ensure(string certDir, string bindAddress, string? advertiseAddress = null)
     {
         Directory.CreateDirectory(certDir);
         var certPath = Path.Combine(certDir, CertFile);
@@ -29,6 +29,11 @@ public static class SelfSignedCertificate
         if (IPAddress.TryParse(bindAddress, out var ip) && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any)
             && !IPAddress.IsLoopback(ip))
             san.AddIpAddress(ip);
+        if (!string.IsNullOrEmpty(advertiseAddress))
+        {
+            if (IPAddress.TryParse(advertiseAddress, out var advertised)) san.AddIpAddress(advertised);
+            else san.AddDnsName(advertiseAddress);
+        }
         var host = Dns.GetHostName();
         if (!string.IsNullOrEmpty(host) && host != "localhost") san.AddDnsName(host);
         request.CertificateExtensions.Add(san.Build());

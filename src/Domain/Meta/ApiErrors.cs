@@ -61,6 +61,24 @@ public static class ApiErrors
 
     public static ApiStatusException Unauthorized() => new(401, "Unauthorized", "Unauthorized");
 
+    /// <summary>403 for a non-resource path: <c>forbidden: User "u" cannot get path "/version"</c>.</summary>
+    public static ApiStatusException ForbiddenPath(string user, string verb, string path, string reason = "") =>
+        new(403, "Forbidden", HtmlEscape($"forbidden: User \"{user}\" cannot {verb} path \"{path}\"" + (reason.Length > 0 ? ": " + reason : "")));
+
+    /// <summary>403 for a resource of another group (e.g. selfsubjectaccessreviews).</summary>
+    public static ApiStatusException ForbiddenResource(string qualified, string resource, string group, string name, string user, string verb, string subresource, string reason = "")
+    {
+        var sb = new StringBuilder(qualified);
+        if (name.Length > 0) sb.Append(" \"").Append(name).Append('"');
+        sb.Append(" is forbidden: User \"").Append(user).Append("\" cannot ").Append(verb).Append(" resource \"").Append(resource)
+          .Append(subresource.Length > 0 ? "/" + subresource : "").Append("\" in API group \"").Append(group).Append("\" at the cluster scope");
+        if (reason.Length > 0) sb.Append(": ").Append(reason);
+        return new ApiStatusException(403, "Forbidden", HtmlEscape(sb.ToString()), new StatusDetails { Name = name.Length > 0 ? name : null, Group = group, Kind = resource });
+    }
+
+    // kube-apiserver escapes these in Forbidden messages (responsewriters/errors.go).
+    private static string HtmlEscape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
     public static ApiStatusException Forbidden(GroupResource? r, string? name, string user, string verb, string? subresource, string reason = "")
     {
         var sb = new StringBuilder();
@@ -75,7 +93,7 @@ public static class ApiErrors
               .Append("\" in API group \"").Append(r.Group).Append("\" at the cluster scope");
         }
         if (reason.Length > 0) sb.Append(": ").Append(reason);
-        return new ApiStatusException(403, "Forbidden", sb.ToString(),
+        return new ApiStatusException(403, "Forbidden", HtmlEscape(sb.ToString()),
             r is null ? null : new StatusDetails { Name = name, Group = r.Group, Kind = r.Resource });
     }
 

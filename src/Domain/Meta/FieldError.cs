@@ -12,6 +12,9 @@ public enum FieldErrorType
     TypeInvalid,
 }
 
+/// <summary>A bad value printed as is, without quotes (Go's %v of a non-string, e.g. <c>0x0</c>).</summary>
+public sealed record RawValue(string Text);
+
 /// <summary>One validation failure at a JSON path, worded as k8s.io/apimachinery field errors are.</summary>
 public sealed record FieldError(FieldErrorType Type, string Field, string Detail, object? BadValue = null, bool HasBadValue = false)
 {
@@ -61,6 +64,7 @@ public sealed record FieldError(FieldErrorType Type, string Field, string Detail
     private static string FormatValue(object? value) => value switch
     {
         null => "null",
+        RawValue raw => raw.Text,
         string s => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"",
         bool b => b ? "true" : "false",
         _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",

@@ -54,12 +54,16 @@ public sealed class DeleteClusterHandler(IObjectStorage storage, IClock clock) :
         }
     }
 
+    // rest.BeforeDelete names the kind, not the resource, in these conflicts.
+    private static readonly GroupResource KindAsResource = R with { Resource = R.Kind };
+
     private static void CheckPreconditions(Preconditions? p, Cluster cluster, string name)
     {
         if (p?.Uid is { } uid && uid != cluster.Metadata.Uid)
-            throw ApiErrors.Conflict(R, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {cluster.Metadata.Uid}");
+            throw ApiErrors.Conflict(KindAsResource, name,
+                $"the UID in the precondition ({uid}) does not match the UID in record ({cluster.Metadata.Uid}). The object might have been deleted and then recreated");
         if (p?.ResourceVersion is { } rv && rv != cluster.Metadata.ResourceVersion)
-            throw ApiErrors.Conflict(R, name,
-                $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {cluster.Metadata.ResourceVersion}");
+            throw ApiErrors.Conflict(KindAsResource, name,
+                $"the ResourceVersion in the precondition ({rv}) does not match the ResourceVersion in record ({cluster.Metadata.ResourceVersion}). The object might have been modified");
     }
 }

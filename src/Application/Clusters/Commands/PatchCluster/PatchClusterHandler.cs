@@ -33,8 +33,7 @@ public sealed class PatchClusterHandler(ClusterUpdates updates, IRequestContext 
             using var doc = JsonDocument.Parse(patched.ToJsonString());
             var cluster = ClusterBodies.Decode(doc.RootElement, command.Options.Mode, context.AddWarning);
             if (cluster.Metadata.Name != command.Name)
-                throw ApiErrors.Invalid(ClusterResource.Info, command.Name,
-                    [FieldError.Invalid("metadata.name", cluster.Metadata.Name, "field is immutable")]);
+                throw ApiErrors.BadRequest($"the name of the object ({cluster.Metadata.Name}) does not match the name on the URL ({command.Name})");
             return cluster;
         }, command.Subresource == "status", command.Options.IsDryRun, command.Options.Manager, ct);
     }

@@ -18,7 +18,7 @@ public sealed class UpdateClusterHandler(ClusterUpdates updates, IRequestContext
         body.Metadata.Name = command.Name;
         if (!ClusterStrategy.AllowUnconditionalUpdate && string.IsNullOrEmpty(body.Metadata.ResourceVersion))
             throw ApiErrors.Invalid(R, command.Name,
-                [FieldError.Invalid("metadata.resourceVersion", 0, "must be specified for an update") with { BadValue = "0x0" }]);
+                [FieldError.Invalid("metadata.resourceVersion", new RawValue("0x0"), "must be specified for an update")]);
 
         var json = Domain.Meta.ApiJson.Serialize(body);
         return updates.GuaranteedUpdateAsync(command.Name,

@@ -26,10 +26,11 @@ public sealed class ListParametersValidator : AbstractValidator<ListParameters>
             .Must(m => m is null or "" or "Exact" or "NotOlderThan")
             .OverridePropertyName("resourceVersionMatch").WithErrorCode(nameof(FieldErrorType.NotSupported))
             .WithMessage("supported values: \"Exact\", \"NotOlderThan\", \"\"");
-        RuleFor(p => p).Must(p => string.IsNullOrEmpty(p.ResourceVersionMatch) || !string.IsNullOrEmpty(p.ResourceVersion))
+        // The resourceVersionMatch rules below are for lists; a watch-list (sendInitialEvents) may omit resourceVersion.
+        RuleFor(p => p).Must(p => p.Watch || string.IsNullOrEmpty(p.ResourceVersionMatch) || !string.IsNullOrEmpty(p.ResourceVersion))
             .OverridePropertyName("resourceVersionMatch").WithErrorCode(nameof(FieldErrorType.Forbidden))
             .WithMessage("resourceVersionMatch is forbidden unless resourceVersion is provided");
-        RuleFor(p => p).Must(p => !(p.ResourceVersionMatch == "Exact" && p.ResourceVersion == "0"))
+        RuleFor(p => p).Must(p => p.Watch || !(p.ResourceVersionMatch == "Exact" && p.ResourceVersion == "0"))
             .OverridePropertyName("resourceVersionMatch").WithErrorCode(nameof(FieldErrorType.Forbidden))
             .WithMessage("resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"");
         RuleFor(p => p).Must(p => string.IsNullOrEmpty(p.ResourceVersionMatch) || string.IsNullOrEmpty(p.Continue))

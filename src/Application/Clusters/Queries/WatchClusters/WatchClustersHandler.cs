@@ -40,34 +40,49 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
         var last = from;
         var lastBookmark = from;
         Task<bool>? pending = null;
-        while (true)
+        try
         {
-            pending ??= events.MoveNextAsync().AsTask();
-            if (p.AllowWatchBookmarks)
+            while (true)
             {
-                var tick = Task.Delay(options.BookmarkInterval, ct);
-                if (await Task.WhenAny(pending, tick) == tick)
+                pending ??= events.MoveNextAsync().AsTask();
+                if (p.AllowWatchBookmarks)
                 {
-                    ct.ThrowIfCancellationRequested();
-                    if (last > lastBookmark || lastBookmark == from)
+                    // The timer is cancelled as soon as an event wins, so busy watches do not pile up timers.
+                    using var tickCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    var tick = Task.Delay(options.BookmarkInterval, tickCancel.Token);
+                    var winner = await Task.WhenAny(pending, tick);
+                    await tickCancel.CancelAsync();
+                    if (winner == tick)
                     {
-                        lastBookmark = last;
-                        yield return Bookmark(last, initialEventsEnd: false);
+                        ct.ThrowIfCancellationRequested();
+                        if (last > lastBookmark || lastBookmark == from)
+                        {
+                            lastBookmark = last;
+                            yield return Bookmark(last, initialEventsEnd: false);
+                        }
+                        continue;
                     }
-                    continue;
                 }
+                if (!await pending) yield break;
+                pending = null;
+                var item = events.Current;
+                if (item.Error is not null)
+                {
+                    yield return item.Error;
+                    yield break;
+                }
+                last = item.Event!.Revision;
+                if (Translate(item.Event, selection) is { } translated)
+                    yield return translated;
             }
-            if (!await pending) yield break;
-            pending = null;
-            var item = events.Current;
-            if (item.Error is not null)
+        }
+        finally
+        {
+            // An async iterator cannot be disposed while a MoveNextAsync is in flight: let the cancelled read finish first.
+            if (pending is { IsCompleted: false })
             {
-                yield return item.Error;
-                yield break;
+                try { await pending; } catch (OperationCanceledException) { } catch (StorageException) { }
             }
-            last = item.Event!.Revision;
-            if (Translate(item.Event, selection) is { } translated)
-                yield return translated;
         }
     }
 

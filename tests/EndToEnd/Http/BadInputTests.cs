@@ -92,14 +92,27 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         await Api.AssertAbsentAsync(_http, other);
     }
 
-    [Fact]
-    public async Task Create_FourMiBBody_Returns413RequestEntityTooLarge()
+    /// <summary>
+    /// Over the 3 MiB limit. Sent over HTTP/2 (what kubectl and the C# client use) and over HTTP/1.1 with
+    /// Expect: 100-continue; a plain HTTP/1.1 upload of a rejected body may see the connection closed mid-upload.
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(1)]
+    public async Task Create_FourMiBBody_Returns413RequestEntityTooLarge(int httpVersion)
     {
         var name = Api.UniqueName("huge");
         var body = Api.NewCluster(name);
         body["metadata"]!["annotations"] = new JsonObject { ["example.com/blob"] = new string('x', 4 * 1024 * 1024) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, Api.Collection)
+        {
+            Content = Api.Body(body),
+            Version = httpVersion == 2 ? HttpVersion.Version20 : HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        if (httpVersion == 1) request.Headers.ExpectContinue = true;
 
-        using var response = await _http.PostAsync(Api.Collection, Api.Body(body));
+        using var response = await _http.SendAsync(request);
 
         await Api.AssertFailureAsync(response, HttpStatusCode.RequestEntityTooLarge, "RequestEntityTooLarge");
         await Api.AssertAbsentAsync(_http, name);
@@ -130,33 +143,50 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         await Api.AssertAbsentAsync(_http, name);
     }
 
-    [Fact]
-    public async Task Patch_StrategicMergePatch_Returns415AndChangesNothing()
+    /// <summary>
+    /// PATCH needs a patch media type: plain JSON (and anything else unknown) is 415 with the accepted list, and that list
+    /// must be exactly what OpenAPI advertises for PATCH (kubectl apply picks its patch type from OpenAPI).
+    /// </summary>
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("text/plain")]
+    public async Task Patch_NonPatchContentType_Returns415ListingAdvertisedPatchTypes(string contentType)
     {
-        var name = Api.UniqueName("smp");
+        var name = Api.UniqueName("patchct");
         var created = await Api.CreateAsync(_http, name);
 
-        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name),
-            "{\"metadata\":{\"labels\":{\"smp\":\"yes\"}}}", Api.StrategicMergePatch);
+        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name), "{\"metadata\":{\"labels\":{\"ct\":\"yes\"}}}", contentType);
 
         var status = await Api.AssertFailureAsync(response, HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType");
-        var message = Api.Message(status);
-        Assert.StartsWith("the body of the request was in an unknown format - accepted media types include: ", message);
-        Assert.Contains(Api.JsonPatch, message);
-        Assert.Contains(Api.MergePatch, message);
-        Assert.DoesNotContain(Api.StrategicMergePatch, message);
+        const string prefix = "the body of the request was in an unknown format - accepted media types include: ";
+        Assert.StartsWith(prefix, Api.Message(status));
+        var accepted = Api.Message(status)[prefix.Length..].Split(',', StringSplitOptions.TrimEntries).Order().ToArray();
+        Assert.Equal((await Api.AdvertisedPatchTypesAsync(_http)).Order(), accepted);
         var stored = await Api.GetAsync(_http, name);
         Assert.Equal(Api.ResourceVersion(created), Api.ResourceVersion(stored));
-        Assert.Null(Api.Label(stored, "smp"));
+        Assert.Null(Api.Label(stored, "ct"));
     }
 
     [Fact]
-    public async Task Patch_UnknownContentType_Returns415()
+    public async Task Patch_ApplyWithoutFieldManager_Returns422AndCreatesNothing()
     {
-        var name = Api.UniqueName("patchct");
-        await Api.CreateAsync(_http, name);
-        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name), "{}", "text/plain");
-        await Api.AssertFailureAsync(response, HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType");
+        var name = Api.UniqueName("applynofm");
+        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name), Api.NewCluster(name).ToJsonString(), "application/apply-patch+yaml");
+        var status = await Api.AssertFailureAsync(response, HttpStatusCode.UnprocessableEntity, "Invalid");
+        Assert.Equal("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch", Api.Message(status));
+        await Api.AssertAbsentAsync(_http, name);
+    }
+
+    [Fact]
+    public async Task Patch_ForceOnMergePatch_Returns422AndChangesNothing()
+    {
+        var name = Api.UniqueName("forcemp");
+        var created = await Api.CreateAsync(_http, name);
+        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name) + "?force=true",
+            "{\"metadata\":{\"labels\":{\"f\":\"1\"}}}", Api.MergePatch);
+        var status = await Api.AssertFailureAsync(response, HttpStatusCode.UnprocessableEntity, "Invalid");
+        Assert.Contains("force: Forbidden: may not be specified for non-apply patch", Api.Message(status));
+        Assert.Equal(Api.ResourceVersion(created), Api.ResourceVersion(await Api.GetAsync(_http, name)));
     }
 
     [Fact]
@@ -241,7 +271,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         var created = await Api.CreateAsync(_http, name);
 
         using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name),
-            "{\"spec\":{\"kubernetesApiEndpoints\":{\"serverEndpoints\":[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"\"}]}}}");
+            "{\"spec\":{\"kubernetesApiEndpoints\":{\"serverEndpoints\":[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"\"}]}}}", Api.MergePatch);
 
         var status = await Api.AssertFailureAsync(response, HttpStatusCode.UnprocessableEntity, "Invalid");
         Assert.StartsWith($"Cluster.clusterregistry.k8s.io \"{name}\" is invalid: ", Api.Message(status));
@@ -262,7 +292,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         var name = Api.UniqueName("mplbl");
         var created = await Api.CreateAsync(_http, name);
 
-        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name), "{\"metadata\":{\"labels\":{\"env\":\"not valid!\"}}}");
+        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name), "{\"metadata\":{\"labels\":{\"env\":\"not valid!\"}}}", Api.MergePatch);
 
         var status = await Api.AssertFailureAsync(response, HttpStatusCode.UnprocessableEntity, "Invalid");
         var cause = status.GetProperty("details").GetProperty("causes")[0];
@@ -278,7 +308,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         var name = Api.UniqueName("mpname");
         var created = await Api.CreateAsync(_http, name);
 
-        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name), "{\"metadata\":{\"name\":\"Bad_Name\"}}");
+        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name), "{\"metadata\":{\"name\":\"Bad_Name\"}}", Api.MergePatch);
 
         var status = await Api.AssertFailureAsync(response, HttpStatusCode.BadRequest, "BadRequest");
         Assert.Equal($"the name of the object (Bad_Name) does not match the name on the URL ({name})", Api.Message(status));
@@ -329,6 +359,20 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         var status = await Api.AssertFailureAsync(response, HttpStatusCode.BadRequest, "BadRequest");
         Assert.Equal("Cluster in version \"v1alpha1\" cannot be handled as a Cluster: strict decoding error: unknown field \"spec.foo\"", Api.Message(status));
         await Api.AssertAbsentAsync(_http, name);
+    }
+
+    [Fact]
+    public async Task Patch_UnknownFieldStrict_Returns400AndChangesNothing()
+    {
+        var name = Api.UniqueName("strictp");
+        var created = await Api.CreateAsync(_http, name);
+
+        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name) + "?fieldValidation=Strict",
+            "{\"metadata\":{\"labels\":{\"s\":\"1\"}},\"spec\":{\"foo\":\"bar\"}}", Api.MergePatch);
+
+        var status = await Api.AssertFailureAsync(response, HttpStatusCode.BadRequest, "BadRequest");
+        Assert.Contains("strict decoding error: unknown field \"spec.foo\"", Api.Message(status));
+        Assert.Equal(Api.ResourceVersion(created), Api.ResourceVersion(await Api.GetAsync(_http, name)));
     }
 
     [Theory]
@@ -470,7 +514,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     public async Task Patch_MissingObject_Returns404AndCreatesNothing()
     {
         var name = Api.UniqueName("patchmiss");
-        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name), "{\"metadata\":{\"labels\":{\"a\":\"b\"}}}");
+        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name), "{\"metadata\":{\"labels\":{\"a\":\"b\"}}}", Api.MergePatch);
         await Api.AssertFailureAsync(response, HttpStatusCode.NotFound, "NotFound");
         await Api.AssertAbsentAsync(_http, name);
     }
@@ -591,6 +635,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal(
             $"Operation cannot be fulfilled on Cluster.clusterregistry.k8s.io \"{name}\": the UID in the precondition ({wrongUid}) does not match the UID in record ({uid}). The object might have been deleted and then recreated",
             Api.Message(status));
+        Assert.Equal("Cluster", status.GetProperty("details").GetProperty("kind").GetString());
         Assert.Equal(Api.ResourceVersion(created), Api.ResourceVersion(await Api.GetAsync(_http, name)));
     }
 
@@ -605,7 +650,9 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
             $"{{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"preconditions\":{{\"resourceVersion\":\"{Api.ResourceVersion(created)}\"}}}}");
 
         var status = await Api.AssertFailureAsync(response, HttpStatusCode.Conflict, "Conflict");
-        Assert.EndsWith("The object might have been modified", Api.Message(status));
+        Assert.Equal(
+            $"Operation cannot be fulfilled on Cluster.clusterregistry.k8s.io \"{name}\": the ResourceVersion in the precondition ({Api.ResourceVersion(created)}) does not match the ResourceVersion in record ({Api.ResourceVersion(patched)}). The object might have been modified",
+            Api.Message(status));
         Assert.Equal(Api.ResourceVersion(patched), Api.ResourceVersion(await Api.GetAsync(_http, name)));
     }
 

@@ -188,6 +188,16 @@ public static class Api
         obj.TryGetProperty("status", out var s) && s.ValueKind != JsonValueKind.Null && !(s.ValueKind == JsonValueKind.Object && !s.EnumerateObject().Any());
 
     public static string Enc(string s) => Uri.EscapeDataString(s);
+
+    /// <summary>The request content types OpenAPI v3 advertises for PATCH on a cluster.</summary>
+    public static async Task<string[]> AdvertisedPatchTypesAsync(HttpClient client)
+    {
+        var root = await ReadJsonAsync(await client.GetAsync("/openapi/v3"));
+        var url = root.GetProperty("paths").GetProperty("apis/clusterregistry.k8s.io/v1alpha1").GetProperty("serverRelativeURL").GetString()!;
+        var doc = await ReadJsonAsync(await client.GetAsync(url));
+        return doc.GetProperty("paths").GetProperty("/apis/clusterregistry.k8s.io/v1alpha1/clusters/{name}").GetProperty("patch")
+            .GetProperty("requestBody").GetProperty("content").EnumerateObject().Select(p => p.Name).ToArray();
+    }
 }
 
 /// <summary>A raw HTTP watch: one event per line, read with a bounded wait.</summary>
@@ -240,7 +250,7 @@ public sealed class WatchStream : IAsyncDisposable
         }
     }
 
-    /// <summary>The next event; asserts the wire format (one compact JSON object per line with type and object).</summary>
+    /// <summary>The next event; asserts the wire format (one compact JSON object per line with type and object) and fails on ERROR.</summary>
     public async Task<JsonElement?> NextEventAsync(TimeSpan? wait = null)
     {
         var line = await NextLineAsync(wait ?? TimeSpan.FromSeconds(30));
@@ -258,6 +268,9 @@ public sealed class WatchStream : IAsyncDisposable
         }
         Assert.Equal(JsonValueKind.String, e.GetProperty("type").ValueKind);
         Assert.Equal(JsonValueKind.Object, e.GetProperty("object").ValueKind);
+        // None of these tests expects an ERROR event: report it with the stream so far.
+        if (e.GetProperty("type").GetString() == "ERROR")
+            throw new Xunit.Sdk.XunitException("the watch sent an ERROR event:\n" + string.Join("\n", Lines));
         return e;
     }
 
@@ -267,7 +280,9 @@ public sealed class WatchStream : IAsyncDisposable
         while (true)
         {
             var e = await NextEventAsync(wait) ?? throw new Xunit.Sdk.XunitException("the watch ended early:\n" + string.Join("\n", Lines));
-            if (e.GetProperty("type").GetString() != "BOOKMARK") return e;
+            var type = e.GetProperty("type").GetString();
+            if (type == "ERROR") throw new Xunit.Sdk.XunitException("the watch sent an ERROR event:\n" + string.Join("\n", Lines));
+            if (type != "BOOKMARK") return e;
         }
     }
 

@@ -30,7 +30,7 @@ public abstract class KubectlTestsBase(KubectlServerFixture fixture, string bina
 
         AssertSucceeded(r);
         Assert.Equal(["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"], Header(r.Stdout));
-        Assert.Equal(["clusters", "clu", ApiVersion, "false", "Cluster"], Row(r.Stdout, "clusters"));
+        Assert.Equal(["clusters", "clu", ApiVersion, "false", "Cluster"], Row(r.Stdout, "clusters") ?? []);
     }
 
     [Fact]
@@ -267,7 +267,7 @@ public abstract class KubectlTestsBase(KubectlServerFixture fixture, string bina
 
         AssertSucceeded(r);
         Assert.Equal(["N", "ADDR", "GEN"], Header(r.Stdout));
-        Assert.Equal([name, "custom.example.com:6443", "1"], Row(r.Stdout, name));
+        Assert.Equal([name, "custom.example.com:6443", "1"], Row(r.Stdout, name) ?? []);
     }
 
     [Fact]
@@ -316,6 +316,22 @@ public abstract class KubectlTestsBase(KubectlServerFixture fixture, string bina
         Assert.Equal(["NAME", "SERVER", "CIDR", "AGE", "LABELS"], Header(r.Stdout));
         Assert.Equal("env=prod,team=blue", Row(r.Stdout, name)?[^1]);
         Assert.Equal("<none>", Row(r.Stdout, plain)?[^1]);
+    }
+
+    [Fact]
+    public async Task Describe_Cluster_PrintsMetadataAndSpec()
+    {
+        var name = UniqueName("desc");
+        await ArrangeAsync(Cluster(name, "describe.example.com:6443", "10.30.0.0/16", new Dictionary<string, string> { ["env"] = "prod" }));
+
+        var r = await K.RunAsync($"describe cluster {name}");
+
+        AssertSucceeded(r);
+        Assert.Matches($"(?m)^Name: +{name}$", r.Stdout);
+        Assert.Matches("(?m)^Labels: +env=prod$", r.Stdout);
+        Assert.Matches("(?m)^Kind: +Cluster$", r.Stdout);
+        Assert.Matches("(?m)^ +Client CIDR: +10\\.30\\.0\\.0/16$", r.Stdout);
+        Assert.Matches("(?m)^ +Server Address: +describe\\.example\\.com:6443$", r.Stdout);
     }
 
     // ---------------------------------------------------------------- get: selectors and paging
@@ -558,22 +574,19 @@ public abstract class KubectlTestsBase(KubectlServerFixture fixture, string bina
         Assert.Equal("before.example.com", get.Stdout);
     }
 
-    /// <summary>
-    /// <c>kubectl patch</c> defaults to a strategic merge patch, which (as for custom resources) this kind does
-    /// not accept: the server answers 415 listing the patch types it does accept.
-    /// </summary>
+    /// <summary><c>kubectl patch</c> without --type sends a strategic merge patch, which the server accepts.</summary>
     [Fact]
-    public async Task Patch_DefaultStrategicMergePatch_FailsAsUnsupportedMediaType()
+    public async Task Patch_DefaultStrategicMergePatch_AddsLabelAndKeepsOthers()
     {
         var name = UniqueName("psmp");
-        await ArrangeAsync(Cluster(name));
+        await ArrangeAsync(Cluster(name, labels: new Dictionary<string, string> { ["env"] = "prod" }));
 
         var r = await K.RunAsync($"patch cluster {name} -p '{{\"metadata\":{{\"labels\":{{\"smp\":\"yes\"}}}}}}'");
 
-        AssertFailed(r);
-        Assert.Contains("the body of the request was in an unknown format", r.Stderr);
-        Assert.Contains("application/merge-patch+json", r.Stderr);
-        Assert.Equal("", await LabelAsync(name, "smp"));
+        AssertSucceeded(r);
+        Assert.Contains($"cluster.clusterregistry.k8s.io/{name} patched", r.Stdout);
+        Assert.Equal("yes", await LabelAsync(name, "smp"));
+        Assert.Equal("prod", await LabelAsync(name, "env"));
     }
 
     /// <summary>

@@ -1,19 +1,31 @@
 using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Infrastructure.Storage.Embedded;
+using ClusterRegistry.Infrastructure.Storage.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace ClusterRegistry.Infrastructure;
 
 public static class DependencyInjection
 {
-    /// <summary>Registers the embedded store (opened before the host starts) and its compactor.</summary>
-    public static IServiceCollection AddEmbeddedStorage(this IServiceCollection services, EmbeddedStorage storage, TimeSpan compactionInterval)
+    /// <summary>
+    /// Registers an opened store (opened before the host starts, so configuration errors stop the process at once)
+    /// and its periodic compaction.
+    /// </summary>
+    public static IServiceCollection AddStorage(this IServiceCollection services, IObjectStorage storage, TimeSpan compactionInterval)
     {
         services.AddSingleton(storage);
-        services.AddSingleton<IObjectStorage>(storage);
-        if (compactionInterval > TimeSpan.Zero)
-            services.AddSingleton<IHostedService>(new EmbeddedCompactor(storage, compactionInterval));
+        if (compactionInterval <= TimeSpan.Zero) return services;
+        switch (storage)
+        {
+            case EmbeddedStorage embedded:
+                services.AddSingleton<IHostedService>(new EmbeddedCompactor(embedded, compactionInterval));
+                break;
+            case PostgresStorage postgres:
+                services.AddSingleton<IHostedService>(sp => new PostgresCompactor(postgres, compactionInterval, sp.GetRequiredService<ILogger<PostgresCompactor>>()));
+                break;
+        }
         return services;
     }
 }

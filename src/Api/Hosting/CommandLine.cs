@@ -14,7 +14,6 @@ public static class CommandLine
         ["--etcd-cafile"] = "the etcd3 storage backend",
         ["--etcd-certfile"] = "the etcd3 storage backend",
         ["--etcd-keyfile"] = "the etcd3 storage backend",
-        ["--postgres-connection-string"] = "the postgres storage backend",
         ["--audit-policy-file"] = "audit policy files; use --audit-log-level",
     };
 
@@ -40,6 +39,7 @@ public static class CommandLine
         var etcdPrefix = new Option<string>("--etcd-prefix") { Description = "The prefix for all resource paths in etcd.", DefaultValueFactory = _ => "/registry/clusterregistry.kubernetes.io" };
         var compaction = new Option<TimeSpan>("--compaction-interval") { Description = "How often history older than one interval is pruned (watches from before it get 410 Expired).", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
         var bookmarks = new Option<TimeSpan>("--watch-bookmark-interval") { Description = "How often an idle watch that allows bookmarks gets one.", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
+        var postgres = new Option<string?>("--postgres-connection-string") { Description = "Npgsql connection string for --storage-backend postgres, e.g. \"Host=db;Database=clusterregistry;Username=registry;Password=...\"." };
         var advertise = new Option<string?>("--advertise-address") { Description = "Address (IP or DNS name) clients use; added to the generated certificate's SANs." };
         var clientCa = new Option<string?>("--client-ca-file") { Description = "PEM CA bundle; client certificates it signed authenticate as CN (user) and O (groups)." };
         var anonymous = new Option<bool>("--anonymous-auth") { Description = "Serve requests without credentials as system:anonymous (group system:unauthenticated). Off by default." };
@@ -64,7 +64,7 @@ public static class CommandLine
         var standalone = new Command("standalone", "Run the registry as a standalone API server.");
         foreach (var o in new Option[]
                  {
-                     securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, tokenFile, backend, etcdServers, etcdPrefix, compaction, bookmarks,
+                     securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, tokenFile, backend, etcdServers, etcdPrefix, compaction, bookmarks, postgres,
                      advertise, clientCa, anonymous, tokenWebhook, tokenWebhookTtl, authzMode, alwaysAllow, webhookMode, authzWebhook, authzVersion,
                      authorizedTtl, unauthorizedTtl, auditPath, auditLevel, auditMaxSize, auditMaxBackup, auditMaxAge, maxInflight, maxMutating, requestTimeout,
                  })
@@ -109,12 +109,17 @@ public static class CommandLine
                 return 2;
             }
             var storageBackend = parse.GetValue(backend)!;
-            if (storageBackend is "etcd3" or "postgres" || parse.GetValue(etcdServers) is { Length: > 0 })
+            if (storageBackend is "etcd3" || parse.GetValue(etcdServers) is { Length: > 0 })
             {
-                Console.Error.WriteLine($"error: the {(storageBackend == "postgres" ? "postgres" : "etcd3")} storage backend is not implemented yet in this version; use --storage-backend embedded.");
+                Console.Error.WriteLine("error: the etcd3 storage backend is not implemented yet in this version; use --storage-backend embedded or postgres.");
                 return 2;
             }
-            if (storageBackend != "embedded")
+            if ((storageBackend == "postgres") != (parse.GetValue(postgres) is not null))
+            {
+                Console.Error.WriteLine("error: --storage-backend postgres and --postgres-connection-string must be given together.");
+                return 2;
+            }
+            if (storageBackend is not ("embedded" or "postgres"))
             {
                 Console.Error.WriteLine($"error: --storage-backend must be one of embedded, etcd3, postgres (got \"{storageBackend}\").");
                 return 2;
@@ -157,6 +162,7 @@ public static class CommandLine
                 MaxMutatingRequestsInflight = parse.GetValue(maxMutating),
                 RequestTimeout = parse.GetValue(requestTimeout),
                 StorageBackend = storageBackend,
+                PostgresConnectionString = parse.GetValue(postgres),
                 CompactionInterval = parse.GetValue(compaction),
                 WatchBookmarkInterval = parse.GetValue(bookmarks),
             };
@@ -180,6 +186,17 @@ public static class CommandLine
             return 0;
         });
         root.Subcommands.Add(openapi);
+
+        var migrateConnection = new Option<string>("--postgres-connection-string") { Description = "The database to migrate.", Required = true };
+        var migrate = new Command("migrate", "Apply the PostgreSQL schema migrations and exit (the server also applies them at start).");
+        migrate.Options.Add(migrateConnection);
+        migrate.SetAction(async (parse, ct) =>
+        {
+            await Infrastructure.Storage.Postgres.PostgresStorage.MigrateAsync(parse.GetValue(migrateConnection)!, ct);
+            Console.WriteLine("migrations applied");
+            return 0;
+        });
+        root.Subcommands.Add(migrate);
 
         var version = new Command("version", "Print the version.");
         version.SetAction(_ =>

@@ -32,12 +32,20 @@ public static class ServerHost
         try
         {
             Directory.CreateDirectory(options.DataDir);
-            await using var storage = await EmbeddedStorage.OpenAsync(options.DataDir, ct);
-            var app = Build(options, storage);
-            await app.RunAsync(ct);
+            var storage = await StorageFactory.OpenAsync(options, ct);
+            try
+            {
+                var app = Build(options, storage);
+                await app.RunAsync(ct);
+            }
+            finally
+            {
+                if (storage is IAsyncDisposable disposable) await disposable.DisposeAsync();
+            }
             return 0;
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException
+                                   or Application.Abstractions.StorageException
                                    or System.Security.Cryptography.CryptographicException or YamlDotNet.Core.YamlException)
         {
             Log.Fatal("clusterregistry: {Message}", e.Message);
@@ -58,7 +66,7 @@ public static class ServerHost
         return ca;
     }
 
-    public static WebApplication Build(ServerOptions options, EmbeddedStorage storage)
+    public static WebApplication Build(ServerOptions options, IObjectStorage storage)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Host.UseSerilog();
@@ -129,7 +137,7 @@ public static class ServerHost
         if (options.Audit is not null) services.AddSingleton(sp => new AuditLog(options.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
         services.AddSingleton(new WatchOptions { BookmarkInterval = options.WatchBookmarkInterval });
         services.AddApplication();
-        services.AddEmbeddedStorage(storage, options.CompactionInterval);
+        services.AddStorage(storage, options.CompactionInterval);
         services.AddMediator(m =>
         {
             m.ServiceLifetime = ServiceLifetime.Scoped;
@@ -176,6 +184,8 @@ public static class ServerHost
         {
             Log.Information("Serving securely on https://{Address}:{Port} (storage: {Backend}, data: {DataDir})",
                 options.BindAddress, options.SecurePort, storage.Name, options.DataDir);
+            if (options.StorageBackend == "embedded" && storage is EmbeddedStorage embedded)
+                Log.Information("Embedded store: {Database}", embedded.DatabasePath);
             if (kubeconfig is not null)
                 Log.Information("Admin kubeconfig written to {Kubeconfig}. Use it with: export KUBECONFIG={Kubeconfig}", kubeconfig, kubeconfig);
         });

@@ -13,6 +13,7 @@ public sealed record ServerOptions
     public string? TlsCertFile { get; init; }
     public string? TlsPrivateKeyFile { get; init; }
     public string StorageBackend { get; init; } = "embedded";
+    public string? PostgresConnectionString { get; init; }
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
     public TimeSpan WatchBookmarkInterval { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -3,8 +3,13 @@ using Microsoft.EntityFrameworkCore;
 namespace ClusterRegistry.Infrastructure.Storage.Relational;
 
 /// <summary>The relational model shared by the embedded (SQLite) store and, later, PostgreSQL.</summary>
-public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> options) : DbContext(options)
+public class RegistryDbContext : DbContext
 {
+    public RegistryDbContext(DbContextOptions<RegistryDbContext> options) : base(options) { }
+
+    /// <summary>For provider-specific subclasses that carry their own migrations.</summary>
+    protected RegistryDbContext(DbContextOptions options) : base(options) { }
+
     public DbSet<ObjectRow> Objects => Set<ObjectRow>();
     public DbSet<EventRow> Events => Set<EventRow>();
     public DbSet<StoreStateRow> State => Set<StoreStateRow>();

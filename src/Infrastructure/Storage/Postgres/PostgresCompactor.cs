@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterRegistry.Infrastructure.Storage.Postgres;
+
+/// <summary>Prunes the event table on a schedule: each interval, up to the revision current one interval ago.</summary>
+public sealed class PostgresCompactor(PostgresStorage storage, TimeSpan interval, ILogger<PostgresCompactor> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        long previous = 0;
+        using var timer = new PeriodicTimer(interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                if (previous > 0) await storage.CompactAsync(previous, stoppingToken);
+                previous = await storage.CurrentRevisionAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("Compaction skipped: {Error}", e.Message);
+            }
+        }
+    }
+}

@@ -1,0 +1,282 @@
+using System.Data;
+using System.Runtime.CompilerServices;
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Infrastructure.Storage.Relational;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ClusterRegistry.Infrastructure.Storage.Postgres;
+
+/// <summary>
+/// PostgreSQL storage on the shared relational model. Every write first increments the single revision counter row
+/// (<c>UPDATE store_state … RETURNING</c>), whose row lock serializes writers until commit: revisions become visible
+/// in commit order, so a reader of <c>events WHERE revision &gt; n</c> never skips one. The same transaction writes the
+/// object row and an event row and sends a NOTIFY; each replica LISTENs, reads new events from the table and fans
+/// them out, so a lost notification only delays an event (a poll catches up) and never drops it.
+/// </summary>
+public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
+{
+    public const string Channel = "clusterregistry_events";
+    private const int EventBatch = 500;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly DbContextOptions<PostgresDbContext> _options;
+    private readonly WatchBroadcaster _broadcaster = new();
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _listener;
+    private long _published;
+
+    private PostgresStorage(NpgsqlDataSource dataSource, ILogger logger, long published)
+    {
+        _dataSource = dataSource;
+        _logger = logger;
+        _options = new DbContextOptionsBuilder<PostgresDbContext>()
+            .UseNpgsql(dataSource, o => o.CommandTimeout(5))
+            .Options;
+        _published = published;
+        _listener = Task.Run(() => ListenAsync(_stop.Token));
+    }
+
+    public string Name => "postgres";
+
+    /// <summary>Connects, applies pending migrations, and starts listening for events.</summary>
+    public static async Task<PostgresStorage> OpenAsync(string connectionString, ILogger logger, bool migrate = true, CancellationToken ct = default)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        // Fail fast when the database is unreachable; never hang a request for minutes.
+        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase)) builder.Timeout = 3;
+        if (!connectionString.Contains("Command Timeout", StringComparison.OrdinalIgnoreCase)) builder.CommandTimeout = 5;
+        var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        await using (var db = new PostgresDbContext(new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql(dataSource).Options))
+        {
+            if (migrate) await db.Database.MigrateAsync(ct);
+            if (!await db.State.AnyAsync(ct))
+            {
+                // Two replicas may race to seed the counter; the primary key lets only one succeed.
+                await db.Database.ExecuteSqlRawAsync(
+                    "INSERT INTO store_state (id, current_revision, compacted_revision) VALUES (1, 1, 0) ON CONFLICT (id) DO NOTHING", ct);
+            }
+            var current = await db.State.AsNoTracking().Select(s => s.CurrentRevision).SingleAsync(ct);
+            return new PostgresStorage(dataSource, logger, current);
+        }
+    }
+
+    /// <summary>Applies migrations only (<c>clusterregistry migrate</c>).</summary>
+    public static async Task MigrateAsync(string connectionString, CancellationToken ct)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var db = new PostgresDbContext(new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql(dataSource).Options);
+        await db.Database.MigrateAsync(ct);
+    }
+
+    private PostgresDbContext Db() => new(_options);
+
+    private static StorageException Translate(Exception e, string key) => e switch
+    {
+        StorageException s => s,
+        TimeoutException or NpgsqlException { InnerException: TimeoutException } => new StorageException(StorageErrorCode.Timeout, key, e.Message, inner: e),
+        OperationCanceledException => new StorageException(StorageErrorCode.Timeout, key, "the database did not answer in time", inner: e),
+        _ => new StorageException(StorageErrorCode.Unreachable, key, e.Message, inner: e),
+    };
+
+    private static bool IsDatabaseError(Exception e) =>
+        e is NpgsqlException or DbUpdateException or InvalidOperationException { InnerException: NpgsqlException } or TimeoutException
+        || (e is InvalidOperationException && e.Message.Contains("transient", StringComparison.OrdinalIgnoreCase));
+
+    public async ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct)
+    {
+        try
+        {
+            await using var db = Db();
+            return await RelationalReads.GetAsync(db, key, ct);
+        }
+        catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, key); }
+    }
+
+    public async ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct)
+    {
+        try
+        {
+            await using var db = Db();
+            // One snapshot for the counter, the rows and the history.
+            await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+            var state = await db.State.AsNoTracking().SingleAsync(ct);
+            var revision = range.Revision == 0 ? state.CurrentRevision : range.Revision;
+            if (revision > state.CurrentRevision)
+                throw new StorageException(StorageErrorCode.TooLargeRevision, prefix, revision.ToString(), state.CurrentRevision);
+            if (revision < state.CompactedRevision)
+                throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", state.CompactedRevision);
+            return await RelationalReads.ListAsync(db, prefix, range, revision, state.CurrentRevision, ct);
+        }
+        catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, prefix); }
+    }
+
+    public ValueTask<long> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken ct) => WriteAsync(key, null, value.ToArray(), ct);
+
+    public ValueTask<long> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken ct) =>
+        WriteAsync(key, expectedRevision, value.ToArray(), ct);
+
+    public ValueTask<long> DeleteAsync(string key, long expectedRevision, CancellationToken ct) => WriteAsync(key, expectedRevision, null, ct);
+
+    private async ValueTask<long> WriteAsync(string key, long? expected, byte[]? value, CancellationToken ct)
+    {
+        try
+        {
+            await using var db = Db();
+            await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+            // Taking the next revision locks the counter row until commit: writers are serialized in revision order.
+            var revision = (await db.Database
+                .SqlQueryRaw<long>("UPDATE store_state SET current_revision = current_revision + 1 WHERE id = 1 RETURNING current_revision AS \"Value\"")
+                .ToListAsync(ct))[0];
+            var row = await db.Objects.FirstOrDefaultAsync(o => o.Key == key, ct);
+            if (expected is null && row is not null) throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
+            if (expected is not null && row is null) throw new StorageException(StorageErrorCode.KeyNotFound, key, "key not found");
+            if (expected is not null && row!.ModRevision != expected) throw new StorageException(StorageErrorCode.Conflict, key, "revision mismatch");
+
+            var prev = row?.Value;
+            var prevRevision = row?.ModRevision ?? 0;
+            StorageEventType type;
+            if (row is null)
+            {
+                db.Objects.Add(new ObjectRow { Key = key, Value = value!, CreateRevision = revision, ModRevision = revision });
+                type = StorageEventType.Added;
+            }
+            else if (value is null)
+            {
+                db.Objects.Remove(row);
+                type = StorageEventType.Deleted;
+            }
+            else
+            {
+                row.Value = value;
+                row.ModRevision = revision;
+                type = StorageEventType.Modified;
+            }
+            db.Events.Add(new EventRow { Revision = revision, Key = key, Type = (int)type, Value = value, PrevValue = prev, PrevRevision = prevRevision });
+            await db.SaveChangesAsync(ct);
+            await db.Database.ExecuteSqlRawAsync($"NOTIFY {Channel}", ct);
+            await tx.CommitAsync(CancellationToken.None);
+            return revision;
+        }
+        catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, key); }
+    }
+
+    public async IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var last = afterRevision;
+        while (!ct.IsCancellationRequested)
+        {
+            using var subscription = _broadcaster.Subscribe();
+            while (true)
+            {
+                List<EventRow> batch;
+                try
+                {
+                    await using var db = Db();
+                    await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+                    var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(ct);
+                    if (last < compacted)
+                        throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", compacted);
+                    batch = await RelationalReads.EventsAfterAsync(db, prefix, last, EventBatch, ct);
+                }
+                catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, prefix); }
+                foreach (var e in batch)
+                {
+                    last = e.Revision;
+                    yield return RelationalReads.ToEvent(e);
+                }
+                if (batch.Count < EventBatch) break;
+            }
+            await foreach (var e in subscription.Reader.ReadAllAsync(ct))
+            {
+                if (e.Revision <= last || !e.Key.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                last = e.Revision;
+                yield return e;
+            }
+            if (!subscription.Overflowed) yield break;
+        }
+    }
+
+    /// <summary>
+    /// The replica's one upstream: LISTEN for notifications (and poll every second as a safety net), read events after
+    /// the last published revision, publish them in order. Reconnects with catch-up after connection loss.
+    /// </summary>
+    private async Task ListenAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(ct);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                    await listen.ExecuteNonQueryAsync(ct);
+                await PublishNewAsync(ct);
+                while (!ct.IsCancellationRequested)
+                {
+                    // WaitAsync delivers notifications; the timeout doubles as the poll and a liveness probe.
+                    await connection.WaitAsync(TimeSpan.FromSeconds(1), ct);
+                    await PublishNewAsync(ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning("PostgreSQL event listener lost its connection, retrying: {Error}", e.Message);
+                try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    private async Task PublishNewAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            List<EventRow> batch;
+            await using (var db = Db())
+                batch = await RelationalReads.EventsAfterAsync(db, "", Volatile.Read(ref _published), EventBatch, ct);
+            foreach (var e in batch)
+            {
+                _broadcaster.Publish(RelationalReads.ToEvent(e));
+                Volatile.Write(ref _published, e.Revision);
+            }
+            if (batch.Count < EventBatch) return;
+        }
+    }
+
+    public async ValueTask<long> CurrentRevisionAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var db = Db();
+            return await db.State.AsNoTracking().Select(s => s.CurrentRevision).SingleAsync(ct);
+        }
+        catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, ""); }
+    }
+
+    /// <summary>Prunes events at or below <paramref name="revision"/> (never the latest); older reads and watches become Expired.</summary>
+    public async Task CompactAsync(long revision, CancellationToken ct)
+    {
+        await using var db = Db();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var current = await db.State.AsNoTracking().Select(s => s.CurrentRevision).SingleAsync(ct);
+        revision = Math.Min(revision, current - 1);
+        var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(ct);
+        if (revision <= compacted) return;
+        await db.State.ExecuteUpdateAsync(s => s.SetProperty(x => x.CompactedRevision, revision), ct);
+        await db.Events.Where(e => e.Revision <= revision).ExecuteDeleteAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try { await _listener; } catch (OperationCanceledException) { }
+        _broadcaster.CompleteAll();
+        await _dataSource.DisposeAsync();
+        _stop.Dispose();
+    }
+}

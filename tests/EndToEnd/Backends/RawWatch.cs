@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace ClusterRegistry.Tests.EndToEnd.Backends;
+
+/// <summary>A raw watch stream read event by event, ERROR events included (the replica and fault tests expect 410s).</summary>
+public sealed class RawWatch : IAsyncDisposable
+{
+    private readonly HttpResponseMessage _response;
+    private readonly StreamReader _reader;
+    private Task<string?>? _pending;
+
+    private RawWatch(HttpResponseMessage response, StreamReader reader)
+    {
+        _response = response;
+        _reader = reader;
+    }
+
+    public static async Task<RawWatch> OpenAsync(HttpClient client, string query)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/apis/clusterregistry.k8s.io/v1alpha1/clusters?watch=true&" + query);
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        return new RawWatch(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
+    }
+
+    /// <summary>The next event, or null when the stream ended or nothing arrived within <paramref name="wait"/>.</summary>
+    public async Task<JsonElement?> NextAsync(TimeSpan wait)
+    {
+        _pending ??= _reader.ReadLineAsync();
+        if (await Task.WhenAny(_pending, Task.Delay(wait)) != _pending) return null;
+        string? line;
+        try
+        {
+            line = await _pending;
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            return null;
+        }
+        finally
+        {
+            _pending = null;
+        }
+        return line is null ? null : JsonDocument.Parse(line).RootElement.Clone();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _response.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

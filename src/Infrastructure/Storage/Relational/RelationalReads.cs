@@ -21,11 +21,20 @@ public static class RelationalReads
     {
         var after = range.StartAfterKey ?? "";
         var end = PrefixEnd(prefix);
-        var rows = await db.Objects.AsNoTracking()
+        var query = db.Objects.AsNoTracking()
             .Where(o => string.Compare(o.Key, prefix) >= 0 && string.Compare(o.Key, end) < 0 && string.Compare(o.Key, after) > 0)
-            .OrderBy(o => o.Key)
-            .Select(o => new StoredObject(o.Key, o.Value, o.ModRevision))
-            .ToListAsync(ct);
+            .OrderBy(o => o.Key);
+        if (revision == current && range.Filter is null && range.Limit > 0)
+        {
+            // The common page of the latest state: let the database do the limit and count the rest.
+            var page = await query.Take(range.Limit + 1).Select(o => new StoredObject(o.Key, o.Value, o.ModRevision)).ToListAsync(ct);
+            if (page.Count <= range.Limit) return new StoredPage(page, revision, false, null);
+            page.RemoveAt(page.Count - 1);
+            var last = page[^1].Key;
+            var remaining = await query.Where(o => string.Compare(o.Key, last) > 0).LongCountAsync(ct);
+            return new StoredPage(page, revision, true, remaining);
+        }
+        var rows = await query.Select(o => new StoredObject(o.Key, o.Value, o.ModRevision)).ToListAsync(ct);
 
         IEnumerable<StoredObject> state = rows;
         if (revision < current)

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Infrastructure.Storage.Relational;
 using Microsoft.Data.Sqlite;
@@ -14,7 +13,6 @@ namespace ClusterRegistry.Infrastructure.Storage.Embedded;
 /// </summary>
 public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
 {
-    private const int EventBatch = 500;
     private readonly DbContextOptions<RegistryDbContext> _options;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly WatchBroadcaster _broadcaster = new();
@@ -121,40 +119,14 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
             await PragmasAsync(db, ct);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var row = await db.Objects.FirstOrDefaultAsync(o => o.Key == key, ct);
-            if (expected is null && row is not null)
-                throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
-            if (expected is not null && row is null)
-                throw new StorageException(StorageErrorCode.KeyNotFound, key, "key not found");
-            if (expected is not null && row!.ModRevision != expected)
-                throw new StorageException(StorageErrorCode.Conflict, key, "revision mismatch");
-
             var revision = _current + 1;
-            var prev = row?.Value;
-            var prevRevision = row?.ModRevision ?? 0;
-            StorageEventType type;
-            if (row is null)
-            {
-                db.Objects.Add(new ObjectRow { Key = key, Value = value!, CreateRevision = revision, ModRevision = revision });
-                type = StorageEventType.Added;
-            }
-            else if (value is null)
-            {
-                db.Objects.Remove(row);
-                type = StorageEventType.Deleted;
-            }
-            else
-            {
-                row.Value = value;
-                row.ModRevision = revision;
-                type = StorageEventType.Modified;
-            }
-            db.Events.Add(new EventRow { Revision = revision, Key = key, Type = (int)type, Value = value, PrevValue = prev, PrevRevision = prevRevision });
+            var change = RelationalWrites.Stage(db, row, key, expected, value, revision);
             var state = await db.State.SingleAsync(ct);
             state.CurrentRevision = revision;
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(CancellationToken.None);
             Volatile.Write(ref _current, revision);
-            _broadcaster.Publish(new StorageEvent(type, key, RelationalReads.Optional(value), RelationalReads.Optional(prev), revision));
+            _broadcaster.Publish(change);
             return revision;
         }
         catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: 19 })
@@ -172,44 +144,19 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
         }
     }
 
-    public async IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken ct)
-    {
-        var last = afterRevision;
-        while (!ct.IsCancellationRequested)
+    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) =>
+        RelationalWatch.WatchAsync(_broadcaster, prefix, afterRevision, async (last, token) =>
         {
-            using var subscription = _broadcaster.Subscribe();
-            // History first (everything committed before the subscription started is on disk)…
-            while (true)
-            {
-                List<EventRow> batch;
-                await using (var db = Db())
-                {
-                    // The compaction point and the events are read in one snapshot, so a concurrent compaction
-                    // either happened before (Expired) or not at all for this read: never a silent gap.
-                    await PragmasAsync(db, ct);
-                    await using var tx = await db.Database.BeginTransactionAsync(ct);
-                    var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(ct);
-                    if (last < compacted)
-                        throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", compacted);
-                    batch = await RelationalReads.EventsAfterAsync(db, prefix, last, EventBatch, ct);
-                }
-                foreach (var e in batch)
-                {
-                    last = e.Revision;
-                    yield return RelationalReads.ToEvent(e);
-                }
-                if (batch.Count < EventBatch) break;
-            }
-            // …then live events, skipping what history already delivered.
-            await foreach (var e in subscription.Reader.ReadAllAsync(ct))
-            {
-                if (e.Revision <= last || !e.Key.StartsWith(prefix, StringComparison.Ordinal)) continue;
-                last = e.Revision;
-                yield return e;
-            }
-            if (!subscription.Overflowed) yield break;
-        }
-    }
+            await using var db = Db();
+            // The compaction point and the events are read in one snapshot, so a concurrent compaction either
+            // happened before (Expired) or not at all for this read: never a silent gap.
+            await PragmasAsync(db, token);
+            await using var tx = await db.Database.BeginTransactionAsync(token);
+            var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(token);
+            if (last < compacted)
+                throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", compacted);
+            return await RelationalReads.EventsAfterAsync(db, prefix, last, RelationalWatch.EventBatch, token);
+        }, ct);
 
     public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) => ValueTask.FromResult(Volatile.Read(ref _current));
 

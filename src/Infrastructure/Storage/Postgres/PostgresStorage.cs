@@ -1,5 +1,4 @@
 using System.Data;
-using System.Runtime.CompilerServices;
 using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Infrastructure.Storage.Relational;
 using Microsoft.EntityFrameworkCore;
@@ -18,7 +17,7 @@ namespace ClusterRegistry.Infrastructure.Storage.Postgres;
 public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
 {
     public const string Channel = "clusterregistry_events";
-    private const int EventBatch = 500;
+    private const int EventBatch = RelationalWatch.EventBatch;
     private readonly NpgsqlDataSource _dataSource;
     private readonly DbContextOptions<PostgresDbContext> _options;
     private readonly WatchBroadcaster _broadcaster = new();
@@ -130,30 +129,7 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
                 .SqlQueryRaw<long>("UPDATE store_state SET current_revision = current_revision + 1 WHERE id = 1 RETURNING current_revision AS \"Value\"")
                 .ToListAsync(ct))[0];
             var row = await db.Objects.FirstOrDefaultAsync(o => o.Key == key, ct);
-            if (expected is null && row is not null) throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
-            if (expected is not null && row is null) throw new StorageException(StorageErrorCode.KeyNotFound, key, "key not found");
-            if (expected is not null && row!.ModRevision != expected) throw new StorageException(StorageErrorCode.Conflict, key, "revision mismatch");
-
-            var prev = row?.Value;
-            var prevRevision = row?.ModRevision ?? 0;
-            StorageEventType type;
-            if (row is null)
-            {
-                db.Objects.Add(new ObjectRow { Key = key, Value = value!, CreateRevision = revision, ModRevision = revision });
-                type = StorageEventType.Added;
-            }
-            else if (value is null)
-            {
-                db.Objects.Remove(row);
-                type = StorageEventType.Deleted;
-            }
-            else
-            {
-                row.Value = value;
-                row.ModRevision = revision;
-                type = StorageEventType.Modified;
-            }
-            db.Events.Add(new EventRow { Revision = revision, Key = key, Type = (int)type, Value = value, PrevValue = prev, PrevRevision = prevRevision });
+            RelationalWrites.Stage(db, row, key, expected, value, revision);
             await db.SaveChangesAsync(ct);
             await db.Database.ExecuteSqlRawAsync($"NOTIFY {Channel}", ct);
             await tx.CommitAsync(CancellationToken.None);
@@ -162,41 +138,20 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
         catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, key); }
     }
 
-    public async IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken ct)
-    {
-        var last = afterRevision;
-        while (!ct.IsCancellationRequested)
+    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) =>
+        RelationalWatch.WatchAsync(_broadcaster, prefix, afterRevision, async (last, token) =>
         {
-            using var subscription = _broadcaster.Subscribe();
-            while (true)
+            try
             {
-                List<EventRow> batch;
-                try
-                {
-                    await using var db = Db();
-                    await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-                    var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(ct);
-                    if (last < compacted)
-                        throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", compacted);
-                    batch = await RelationalReads.EventsAfterAsync(db, prefix, last, EventBatch, ct);
-                }
-                catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, prefix); }
-                foreach (var e in batch)
-                {
-                    last = e.Revision;
-                    yield return RelationalReads.ToEvent(e);
-                }
-                if (batch.Count < EventBatch) break;
+                await using var db = Db();
+                await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, token);
+                var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(token);
+                if (last < compacted)
+                    throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", compacted);
+                return await RelationalReads.EventsAfterAsync(db, prefix, last, RelationalWatch.EventBatch, token);
             }
-            await foreach (var e in subscription.Reader.ReadAllAsync(ct))
-            {
-                if (e.Revision <= last || !e.Key.StartsWith(prefix, StringComparison.Ordinal)) continue;
-                last = e.Revision;
-                yield return e;
-            }
-            if (!subscription.Overflowed) yield break;
-        }
-    }
+            catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, prefix); }
+        }, ct);
 
     /// <summary>
     /// The replica's one upstream: LISTEN for notifications (and poll every second as a safety net), read events after

@@ -1,0 +1,41 @@
+using ClusterRegistry.Application.Abstractions;
+
+namespace ClusterRegistry.Infrastructure.Storage.Relational;
+
+/// <summary>The write rules every relational backend shares, run inside its own serialized transaction.</summary>
+public static class RelationalWrites
+{
+    /// <summary>
+    /// Checks the precondition against the key's current <paramref name="row"/>, then stages the object change and its
+    /// event at <paramref name="revision"/> on <paramref name="db"/>. <paramref name="expected"/> null means create;
+    /// <paramref name="value"/> null means delete. Throws KeyExists, KeyNotFound or Conflict.
+    /// </summary>
+    public static StorageEvent Stage(RegistryDbContext db, ObjectRow? row, string key, long? expected, byte[]? value, long revision)
+    {
+        if (expected is null && row is not null) throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
+        if (expected is not null && row is null) throw new StorageException(StorageErrorCode.KeyNotFound, key, "key not found");
+        if (expected is not null && row!.ModRevision != expected) throw new StorageException(StorageErrorCode.Conflict, key, "revision mismatch");
+
+        var prev = row?.Value;
+        var prevRevision = row?.ModRevision ?? 0;
+        StorageEventType type;
+        if (row is null)
+        {
+            db.Objects.Add(new ObjectRow { Key = key, Value = value!, CreateRevision = revision, ModRevision = revision });
+            type = StorageEventType.Added;
+        }
+        else if (value is null)
+        {
+            db.Objects.Remove(row);
+            type = StorageEventType.Deleted;
+        }
+        else
+        {
+            row.Value = value;
+            row.ModRevision = revision;
+            type = StorageEventType.Modified;
+        }
+        db.Events.Add(new EventRow { Revision = revision, Key = key, Type = (int)type, Value = value, PrevValue = prev, PrevRevision = prevRevision });
+        return new StorageEvent(type, key, RelationalReads.Optional(value), RelationalReads.Optional(prev), revision);
+    }
+}

@@ -1,5 +1,6 @@
 using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Infrastructure.Storage.Embedded;
+using ClusterRegistry.Infrastructure.Storage.Etcd;
 using ClusterRegistry.Infrastructure.Storage.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -21,6 +22,9 @@ public static class DependencyInjection
         {
             case EmbeddedStorage embedded:
                 services.AddSingleton<IHostedService>(new EmbeddedCompactor(embedded, compactionInterval));
+                break;
+            case EtcdStorage etcd:
+                services.AddSingleton<IHostedService>(sp => new EtcdCompactor(etcd, compactionInterval, sp.GetRequiredService<ILogger<EtcdCompactor>>()));
                 break;
             case PostgresStorage postgres:
                 services.AddSingleton<IHostedService>(sp => new PostgresCompactor(postgres, compactionInterval, sp.GetRequiredService<ILogger<PostgresCompactor>>()));

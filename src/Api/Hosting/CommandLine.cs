@@ -11,9 +11,6 @@ public static class CommandLine
 {
     private static readonly Dictionary<string, string> NotYetImplemented = new()
     {
-        ["--etcd-cafile"] = "the etcd3 storage backend",
-        ["--etcd-certfile"] = "the etcd3 storage backend",
-        ["--etcd-keyfile"] = "the etcd3 storage backend",
         ["--audit-policy-file"] = "audit policy files; use --audit-log-level",
     };
 
@@ -39,6 +36,9 @@ public static class CommandLine
         var etcdPrefix = new Option<string>("--etcd-prefix") { Description = "The prefix for all resource paths in etcd.", DefaultValueFactory = _ => "/registry/clusterregistry.kubernetes.io" };
         var compaction = new Option<TimeSpan>("--compaction-interval") { Description = "How often history older than one interval is pruned (watches from before it get 410 Expired).", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
         var bookmarks = new Option<TimeSpan>("--watch-bookmark-interval") { Description = "How often an idle watch that allows bookmarks gets one.", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
+        var etcdCa = new Option<string?>("--etcd-cafile") { Description = "CA bundle to verify etcd servers with." };
+        var etcdCert = new Option<string?>("--etcd-certfile") { Description = "Client certificate for etcd (PEM)." };
+        var etcdKey = new Option<string?>("--etcd-keyfile") { Description = "Client key for etcd (PEM)." };
         var postgres = new Option<string?>("--postgres-connection-string") { Description = "Npgsql connection string for --storage-backend postgres, e.g. \"Host=db;Database=clusterregistry;Username=registry;Password=...\"." };
         var advertise = new Option<string?>("--advertise-address") { Description = "Address (IP or DNS name) clients use; added to the generated certificate's SANs." };
         var clientCa = new Option<string?>("--client-ca-file") { Description = "PEM CA bundle; client certificates it signed authenticate as CN (user) and O (groups)." };
@@ -64,7 +64,7 @@ public static class CommandLine
         var standalone = new Command("standalone", "Run the registry as a standalone API server.");
         foreach (var o in new Option[]
                  {
-                     securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, tokenFile, backend, etcdServers, etcdPrefix, compaction, bookmarks, postgres,
+                     securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, tokenFile, backend, etcdServers, etcdPrefix, compaction, bookmarks, postgres, etcdCa, etcdCert, etcdKey,
                      advertise, clientCa, anonymous, tokenWebhook, tokenWebhookTtl, authzMode, alwaysAllow, webhookMode, authzWebhook, authzVersion,
                      authorizedTtl, unauthorizedTtl, auditPath, auditLevel, auditMaxSize, auditMaxBackup, auditMaxAge, maxInflight, maxMutating, requestTimeout,
                  })
@@ -109,9 +109,12 @@ public static class CommandLine
                 return 2;
             }
             var storageBackend = parse.GetValue(backend)!;
-            if (storageBackend is "etcd3" || parse.GetValue(etcdServers) is { Length: > 0 })
+            var servers = (parse.GetValue(etcdServers) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            // The original took --etcd-servers alone to mean etcd storage.
+            if (servers.Count > 0 && parse.GetResult(backend) is null or { Implicit: true }) storageBackend = "etcd3";
+            if ((storageBackend == "etcd3") != (servers.Count > 0))
             {
-                Console.Error.WriteLine("error: the etcd3 storage backend is not implemented yet in this version; use --storage-backend embedded or postgres.");
+                Console.Error.WriteLine("error: --storage-backend etcd3 needs --etcd-servers (and --etcd-servers needs the etcd3 backend).");
                 return 2;
             }
             if ((storageBackend == "postgres") != (parse.GetValue(postgres) is not null))
@@ -119,7 +122,7 @@ public static class CommandLine
                 Console.Error.WriteLine("error: --storage-backend postgres and --postgres-connection-string must be given together.");
                 return 2;
             }
-            if (storageBackend is not ("embedded" or "postgres"))
+            if (storageBackend is not ("embedded" or "postgres" or "etcd3"))
             {
                 Console.Error.WriteLine($"error: --storage-backend must be one of embedded, etcd3, postgres (got \"{storageBackend}\").");
                 return 2;
@@ -163,6 +166,11 @@ public static class CommandLine
                 RequestTimeout = parse.GetValue(requestTimeout),
                 StorageBackend = storageBackend,
                 PostgresConnectionString = parse.GetValue(postgres),
+                EtcdServers = servers,
+                EtcdPrefix = parse.GetValue(etcdPrefix)!,
+                EtcdCaFile = parse.GetValue(etcdCa),
+                EtcdCertFile = parse.GetValue(etcdCert),
+                EtcdKeyFile = parse.GetValue(etcdKey),
                 CompactionInterval = parse.GetValue(compaction),
                 WatchBookmarkInterval = parse.GetValue(bookmarks),
             };

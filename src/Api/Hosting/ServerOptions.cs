@@ -14,6 +14,11 @@ public sealed record ServerOptions
     public string? TlsPrivateKeyFile { get; init; }
     public string StorageBackend { get; init; } = "embedded";
     public string? PostgresConnectionString { get; init; }
+    public IReadOnlyList<string> EtcdServers { get; init; } = [];
+    public string EtcdPrefix { get; init; } = "/registry/clusterregistry.kubernetes.io";
+    public string? EtcdCaFile { get; init; }
+    public string? EtcdCertFile { get; init; }
+    public string? EtcdKeyFile { get; init; }
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
     public TimeSpan WatchBookmarkInterval { get; init; } = TimeSpan.FromSeconds(30);
 

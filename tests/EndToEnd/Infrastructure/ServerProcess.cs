@@ -14,6 +14,7 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly bool _ownsDataDir;
+    private bool _expectKubeconfig = true;
 
     private ServerProcess(Process process, string dataDir, int port, bool ownsDataDir)
     {
@@ -45,7 +46,15 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a server and waits until /readyz answers; <paramref name="dataDir"/> null makes a temporary one.</summary>
-    public static async Task<ServerProcess> StartAsync(string? dataDir = null, int? port = null, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string? dataDir = null, int? port = null, params string[] extraArgs) =>
+        StartAsync(dataDir, port, expectKubeconfig: true, extraArgs);
+
+    /// <summary>
+    /// Starts a server and waits until /readyz answers. With <paramref name="expectKubeconfig"/> false (for servers
+    /// given --token-auth-file, --client-ca-file or a token webhook, which generate no admin credentials) it does
+    /// not wait for the generated kubeconfig.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string? dataDir, int? port, bool expectKubeconfig, params string[] extraArgs)
     {
         var owns = dataDir is null;
         dataDir ??= Path.Combine(Path.GetTempPath(), "cr-e2e-" + Guid.NewGuid().ToString("N")[..12]);
@@ -59,7 +68,7 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var a in new[] { ServerDll, "standalone", "--data-dir", dataDir, "--secure-port", p.ToString(), "--watch-bookmark-interval", "00:00:02" }.Concat(extraArgs))
             psi.ArgumentList.Add(a);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
-        var server = new ServerProcess(process, dataDir, p, owns);
+        var server = new ServerProcess(process, dataDir, p, owns) { _expectKubeconfig = expectKubeconfig };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (server._output) server._output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (server._output) server._output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
@@ -77,7 +86,7 @@ public sealed class ServerProcess : IAsyncDisposable
             if (_process.HasExited) throw new InvalidOperationException("server exited early:\n" + Output);
             try
             {
-                if ((await http.GetAsync(Url + "/readyz")).StatusCode == HttpStatusCode.OK && File.Exists(Kubeconfig)) return;
+                if ((await http.GetAsync(Url + "/readyz")).StatusCode == HttpStatusCode.OK && (!_expectKubeconfig || File.Exists(Kubeconfig))) return;
             }
             catch (HttpRequestException)
             {
@@ -98,6 +107,28 @@ public sealed class ServerProcess : IAsyncDisposable
         };
         var client = new HttpClient(handler) { BaseAddress = new Uri(Url) };
         if (authenticated) client.DefaultRequestHeaders.Authorization = new("Bearer", Token);
+        return client;
+    }
+
+    /// <summary>
+    /// An HttpClient that trusts the server's generated CA and presents <paramref name="token"/> (when not null) as a
+    /// bearer token and <paramref name="clientCert"/> (when not null, with its private key) as the TLS client certificate.
+    /// </summary>
+    public HttpClient CreateClient(string? token, System.Security.Cryptography.X509Certificates.X509Certificate2? clientCert)
+    {
+        var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(
+            File.ReadAllText(Path.Combine(DataDir, "certs", "apiserver.crt")));
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert is not null && cert.Thumbprint == ca.Thumbprint,
+        };
+        if (clientCert is not null)
+        {
+            handler.ClientCertificateOptions = ClientCertificateOption.Manual;
+            handler.ClientCertificates.Add(clientCert);
+        }
+        var client = new HttpClient(handler) { BaseAddress = new Uri(Url) };
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new("Bearer", token);
         return client;
     }
 

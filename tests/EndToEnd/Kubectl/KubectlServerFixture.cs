@@ -6,7 +6,7 @@ namespace ClusterRegistry.Tests.EndToEnd.KubectlSuite;
 /// One real <c>clusterregistry standalone</c> server per test class, plus kubectl runners against it.
 /// Every kubectl runner gets its own discovery/HTTP cache directory.
 /// </summary>
-public sealed class KubectlServerFixture : IAsyncLifetime
+public class KubectlServerFixture : IAsyncLifetime
 {
     private readonly string _cacheRoot = Path.Combine(Path.GetTempPath(), "cr-kubectl-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly Dictionary<string, KubectlClient> _clients = [];
@@ -42,12 +42,19 @@ public sealed class KubectlServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_cacheRoot);
-        _server = await ServerProcess.StartAsync();
+        _server = await StartServerAsync();
     }
+
+    /// <summary>Starts the server under test; backends other than the embedded store override it.</summary>
+    protected virtual Task<ServerProcess> StartServerAsync() => ServerProcess.StartAsync();
+
+    /// <summary>Stops what <see cref="StartServerAsync"/> started beside the server.</summary>
+    protected virtual Task StopDependenciesAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
         if (_server is not null) await _server.DisposeAsync();
+        await StopDependenciesAsync();
         try
         {
             Directory.Delete(_cacheRoot, recursive: true);

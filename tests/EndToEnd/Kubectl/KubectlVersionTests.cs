@@ -19,3 +19,45 @@ public sealed class Kubectl120Tests(KubectlServerFixture fixture)
 {
     protected override bool HasSubresourceFlag => false;
 }
+
+/// <summary>A kubectl server fixture whose server stores in PostgreSQL (a container of its own).</summary>
+public sealed class PostgresKubectlServerFixture : KubectlServerFixture
+{
+    private readonly Backends.PostgresContainer _postgres = new();
+
+    protected override async Task<ServerProcess> StartServerAsync()
+    {
+        await _postgres.InitializeAsync();
+        return await ServerProcess.StartAsync(null, null, _postgres.ServerArgs);
+    }
+
+    protected override Task StopDependenciesAsync() => _postgres.DisposeAsync();
+}
+
+/// <summary>The kubectl 1.32 suite with <c>--storage-backend postgres</c>.</summary>
+public sealed class Kubectl132PostgresTests(PostgresKubectlServerFixture fixture)
+    : KubectlTestsBase(fixture, Kubectl.V132), IClassFixture<PostgresKubectlServerFixture>
+{
+    protected override bool HasSubresourceFlag => true;
+}
+
+/// <summary>A kubectl server fixture whose server stores in etcd (a container of its own).</summary>
+public sealed class EtcdKubectlServerFixture : KubectlServerFixture
+{
+    private readonly Backends.EtcdContainer _etcd = new();
+
+    protected override async Task<ServerProcess> StartServerAsync()
+    {
+        await _etcd.InitializeAsync();
+        return await ServerProcess.StartAsync(null, null, _etcd.ServerArgs);
+    }
+
+    protected override Task StopDependenciesAsync() => _etcd.DisposeAsync();
+}
+
+/// <summary>The kubectl 1.32 suite with <c>--storage-backend etcd3</c>.</summary>
+public sealed class Kubectl132EtcdTests(EtcdKubectlServerFixture fixture)
+    : KubectlTestsBase(fixture, Kubectl.V132), IClassFixture<EtcdKubectlServerFixture>
+{
+    protected override bool HasSubresourceFlag => true;
+}

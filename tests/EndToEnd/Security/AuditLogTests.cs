@@ -1,0 +1,235 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using ClusterRegistry.Tests.EndToEnd.Infrastructure;
+using static ClusterRegistry.Tests.EndToEnd.Security.SecurityAssert;
+
+namespace ClusterRegistry.Tests.EndToEnd.Security;
+
+/// <summary>
+/// The audit log of a real server (--audit-log-path, --audit-log-level): audit.k8s.io/v1 Events as JSON lines,
+/// read back from the file while the server runs.
+/// </summary>
+public sealed class AuditLogTests : IAsyncLifetime
+{
+    private const string Token = "audit-secret-token-5f2c9a7e1b3d4c6a";
+    private const string WrongToken = "audit-wrong-token-8e7d6c5b4a392817";
+
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "cr-audit-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly List<ServerProcess> _servers = [];
+
+    private string AuditPath => Path.Combine(_dir, "audit", "audit.log");
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        return File.WriteAllTextAsync(Path.Combine(_dir, "tokens.csv"), $"{Token},auditor,auditor-uid,\"auditors\"\n");
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var s in _servers) await s.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task<ServerProcess> StartAsync(string? level)
+    {
+        var args = new List<string> { "--token-auth-file", Path.Combine(_dir, "tokens.csv"), "--audit-log-path", AuditPath };
+        if (level is not null) args.AddRange(["--audit-log-level", level]);
+        var server = await ServerProcess.StartAsync(Path.Combine(_dir, "server"), null, false, [.. args]);
+        _servers.Add(server);
+        return server;
+    }
+
+    private List<JsonObject> ReadEvents()
+    {
+        if (!File.Exists(AuditPath)) return [];
+        using var stream = new FileStream(AuditPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var events = new List<JsonObject>();
+        foreach (var line in reader.ReadToEnd().Split('\n'))
+        {
+            if (line.Length == 0) continue;
+            // A line still being written is incomplete; it is read on the next poll.
+            try
+            {
+                if (JsonNode.Parse(line) is JsonObject e) events.Add(e);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+        }
+        return events;
+    }
+
+    private static string AuditId(HttpResponseMessage response)
+    {
+        Assert.True(response.Headers.TryGetValues("Audit-Id", out var values), "no Audit-Id response header");
+        return Assert.Single(values);
+    }
+
+    /// <summary>Waits until every audit ID has its ResponseComplete event; returns the events by ID.</summary>
+    private async Task<Dictionary<string, List<JsonObject>>> EventsForAsync(params string[] auditIds)
+    {
+        List<JsonObject> events = [];
+        await EventuallyAsync(() =>
+        {
+            events = ReadEvents();
+            return Task.FromResult(auditIds.All(id => events.Any(e => S(e, "auditID") == id && S(e, "stage") == "ResponseComplete")));
+        }, "the ResponseComplete audit events of " + string.Join(", ", auditIds));
+        return auditIds.ToDictionary(id => id, id => events.Where(e => S(e, "auditID") == id).ToList());
+    }
+
+    private static string? S(JsonNode? node, string key) => node?[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private static void AssertEvent(JsonObject e, string level, string verb, string? name, string requestUri)
+    {
+        Assert.Equal("Event", S(e, "kind"));
+        Assert.Equal("audit.k8s.io/v1", S(e, "apiVersion"));
+        Assert.Equal(level, S(e, "level"));
+        Assert.Equal(verb, S(e, "verb"));
+        Assert.Equal(requestUri, S(e, "requestURI"));
+        Assert.True("auditor" == S(e["user"], "username"), $"{S(e, "stage")} event has user {e["user"]?.ToJsonString()}, expected username auditor");
+        Assert.Equal("auditor-uid", S(e["user"], "uid"));
+        Assert.Contains("auditors", Strings(e["user"]?["groups"]));
+        Assert.Contains("system:authenticated", Strings(e["user"]?["groups"]));
+        var objectRef = e["objectRef"];
+        Assert.Equal("clusters", S(objectRef, "resource"));
+        Assert.Equal("clusterregistry.k8s.io", S(objectRef, "apiGroup"));
+        Assert.Equal("v1alpha1", S(objectRef, "apiVersion"));
+        if (name is not null) Assert.True(name == S(objectRef, "name"), $"{S(e, "stage")} {verb} objectRef {objectRef?.ToJsonString()} lacks name {name}");
+        Assert.False(string.IsNullOrEmpty(S(e, "requestReceivedTimestamp")));
+        Assert.False(string.IsNullOrEmpty(S(e, "stageTimestamp")));
+    }
+
+    /// <summary>The two stages of one request, in order, with the code of the response.</summary>
+    private static (JsonObject Received, JsonObject Complete) Stages(List<JsonObject> events, int code)
+    {
+        Assert.Equal(["RequestReceived", "ResponseComplete"], events.Select(e => S(e, "stage") ?? "").ToArray());
+        Assert.Null(events[0]["responseStatus"]);
+        Assert.Equal(code, events[1]["responseStatus"]?["code"]?.GetValue<int>());
+        return (events[0], events[1]);
+    }
+
+    [Fact]
+    public async Task AuditLog_CreateGetDeleteAtDefaultLevel_RecordsMetadataEventsForBothStages()
+    {
+        var server = await StartAsync(level: null);
+        using var client = server.CreateClient(Token, null);
+        var name = UniqueName("audited");
+
+        using var create = await client.PostAsync(Collection, Json(ClusterJson(name)));
+        using var get = await client.GetAsync(Item(name));
+        using var delete = await client.DeleteAsync(Item(name));
+        using var missing = await client.GetAsync(Item(name));
+
+        Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        var ids = new[] { AuditId(create), AuditId(get), AuditId(delete), AuditId(missing) };
+        Assert.Equal(4, ids.Distinct().Count());
+        var events = await EventsForAsync(ids);
+
+        var (createReceived, createComplete) = Stages(events[ids[0]], 201);
+        AssertEvent(createReceived, "Metadata", "create", null, Collection);
+        // kube-apiserver completes objectRef.name from the decoded object (audit.LogRequestObject).
+        AssertEvent(createComplete, "Metadata", "create", name, Collection);
+        foreach (var (id, verb, code) in new[] { (ids[1], "get", 200), (ids[2], "delete", 200), (ids[3], "get", 404) })
+        {
+            var (received, complete) = Stages(events[id], code);
+            AssertEvent(received, "Metadata", verb, name, Item(name));
+            AssertEvent(complete, "Metadata", verb, name, Item(name));
+        }
+        foreach (var e in events.Values.SelectMany(x => x))
+        {
+            Assert.Null(e["requestObject"]);
+            Assert.Null(e["responseObject"]);
+        }
+        Assert.DoesNotContain(Token, await File.ReadAllTextAsync(AuditPath));
+    }
+
+    [Fact]
+    public async Task AuditLog_LevelRequest_CreateHasRequestObjectButNoResponseObject()
+    {
+        var server = await StartAsync("Request");
+        using var client = server.CreateClient(Token, null);
+        var name = UniqueName("auditreq");
+
+        using var create = await client.PostAsync(Collection, Json(ClusterJson(name)));
+
+        Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        var id = AuditId(create);
+        var events = (await EventsForAsync(id))[id];
+        var (_, complete) = Stages(events, 201);
+        AssertEvent(complete, "Request", "create", name, Collection);
+        var requestObject = complete["requestObject"];
+        Assert.NotNull(requestObject);
+        Assert.Equal("Cluster", S(requestObject, "kind"));
+        Assert.Equal(name, S(requestObject!["metadata"], "name"));
+        Assert.Null(complete["responseObject"]);
+        Assert.DoesNotContain(Token, await File.ReadAllTextAsync(AuditPath));
+    }
+
+    [Fact]
+    public async Task AuditLog_LevelRequestResponse_CreateHasRequestAndResponseObjects()
+    {
+        var server = await StartAsync("RequestResponse");
+        using var client = server.CreateClient(Token, null);
+        var name = UniqueName("auditresp");
+
+        using var create = await client.PostAsync(Collection, Json(ClusterJson(name)));
+        using var whoami = await client.PostAsync("/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            Json("""{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"""));
+
+        Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, whoami.StatusCode);
+        var id = AuditId(create);
+        var events = (await EventsForAsync(id, AuditId(whoami)))[id];
+        var (_, complete) = Stages(events, 201);
+        AssertEvent(complete, "RequestResponse", "create", name, Collection);
+        Assert.Equal(name, S(complete["requestObject"]?["metadata"], "name"));
+        var responseObject = complete["responseObject"];
+        Assert.NotNull(responseObject);
+        Assert.Equal(name, S(responseObject!["metadata"], "name"));
+        Assert.False(string.IsNullOrEmpty(S(responseObject["metadata"], "uid")));
+        Assert.DoesNotContain(Token, await File.ReadAllTextAsync(AuditPath));
+    }
+
+    [Fact]
+    public async Task AuditLog_RequestWithWrongToken_NeverRecordsThePresentedToken()
+    {
+        var server = await StartAsync("RequestResponse");
+        using var wrong = server.CreateClient(WrongToken, null);
+        using var right = server.CreateClient(Token, null);
+
+        using var denied = await wrong.PostAsync(Collection, Json(ClusterJson(UniqueName("wrongtok"))));
+        using var allowed = await right.GetAsync(Collection);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, denied.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        await EventsForAsync(AuditId(allowed));
+        var text = await File.ReadAllTextAsync(AuditPath);
+        Assert.DoesNotContain(WrongToken, text);
+        Assert.DoesNotContain(Token, text);
+    }
+
+    [Fact]
+    public async Task AuditLog_LevelNone_RecordsNoEvents()
+    {
+        var server = await StartAsync("None");
+        using var client = server.CreateClient(Token, null);
+
+        using var create = await client.PostAsync(Collection, Json(ClusterJson(UniqueName("noaudit"))));
+        using var list = await client.GetAsync(Collection);
+
+        Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Empty(ReadEvents());
+    }
+}

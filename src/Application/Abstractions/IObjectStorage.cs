@@ -21,9 +21,11 @@ public sealed record StorageEvent(StorageEventType Type, string Key, ReadOnlyMem
 /// Which part of a prefix to read. <see cref="Revision"/> 0 reads the latest state; any other value reads the
 /// state as of that revision (throws <see cref="StorageErrorCode.Expired"/> when it has been compacted away).
 /// Keys strictly after <see cref="StartAfterKey"/> are read in key order; <see cref="Limit"/> 0 means all;
-/// <see cref="Filter"/> drops items before the limit counts them.
+/// <see cref="Filter"/> drops items before the limit counts them. <see cref="Labels"/> is the label selector behind the
+/// filter, a hint a backend may use to narrow the candidates in its own query (an index); the filter stays authoritative.
 /// </summary>
-public sealed record ListRange(long Revision = 0, string? StartAfterKey = null, int Limit = 0, Func<StoredObject, bool>? Filter = null);
+public sealed record ListRange(long Revision = 0, string? StartAfterKey = null, int Limit = 0, Func<StoredObject, bool>? Filter = null,
+    Domain.Selection.LabelSelector? Labels = null);
 
 /// <summary>A page of a list: its items, the revision it was read at, and whether keys remain after the last item.</summary>
 public sealed record StoredPage(IReadOnlyList<StoredObject> Items, long Revision, bool HasMore, long? RemainingCount);

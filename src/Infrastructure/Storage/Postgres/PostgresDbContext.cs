@@ -11,6 +11,8 @@ public sealed class PostgresDbContext(DbContextOptions<PostgresDbContext> option
     {
         base.OnModelCreating(b);
         b.Entity<ObjectRow>().Property(o => o.Key).UseCollation("C");
+        b.Entity<ObjectRow>().Property(o => o.Labels).HasColumnType("jsonb");
+        b.Entity<ObjectRow>().HasIndex(o => o.Labels).HasMethod("gin");
         b.Entity<EventRow>().Property(o => o.Key).UseCollation("C");
     }
 }

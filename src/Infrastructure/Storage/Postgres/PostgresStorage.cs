@@ -106,7 +106,7 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
                 throw new StorageException(StorageErrorCode.TooLargeRevision, prefix, revision.ToString(), state.CurrentRevision);
             if (revision < state.CompactedRevision)
                 throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", state.CompactedRevision);
-            return await RelationalReads.ListAsync(db, prefix, range, revision, state.CurrentRevision, ct);
+            return await RelationalReads.ListAsync(db, prefix, range, revision, state.CurrentRevision, ct, PostgresLabelQuery.Narrow);
         }
         catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, prefix); }
     }

@@ -24,6 +24,7 @@ public class RegistryDbContext : DbContext
             e.Property(o => o.Value).HasColumnName("value");
             e.Property(o => o.CreateRevision).HasColumnName("create_revision");
             e.Property(o => o.ModRevision).HasColumnName("mod_revision");
+            e.Property(o => o.Labels).HasColumnName("labels");
         });
         b.Entity<EventRow>(e =>
         {

@@ -17,13 +17,17 @@ public static class RelationalReads
     /// [compacted, current]). Keys changed after that revision are rolled back to the previous value of their first
     /// later event, which is what they held at that revision.
     /// </summary>
-    public static async Task<StoredPage> ListAsync(RegistryDbContext db, string prefix, ListRange range, long revision, long current, CancellationToken ct)
+    /// <param name="narrow">A backend's translation of the label selector into its query; only used for the latest state.</param>
+    public static async Task<StoredPage> ListAsync(RegistryDbContext db, string prefix, ListRange range, long revision, long current, CancellationToken ct,
+        Func<IQueryable<ObjectRow>, Domain.Selection.LabelSelector, IQueryable<ObjectRow>>? narrow = null)
     {
         var after = range.StartAfterKey ?? "";
         var end = PrefixEnd(prefix);
-        var query = db.Objects.AsNoTracking()
-            .Where(o => string.Compare(o.Key, prefix) >= 0 && string.Compare(o.Key, end) < 0 && string.Compare(o.Key, after) > 0)
-            .OrderBy(o => o.Key);
+        var rowsQuery = db.Objects.AsNoTracking()
+            .Where(o => string.Compare(o.Key, prefix) >= 0 && string.Compare(o.Key, end) < 0 && string.Compare(o.Key, after) > 0);
+        if (narrow is not null && range.Labels is { IsEmpty: false } labels && revision == current)
+            rowsQuery = narrow(rowsQuery, labels);
+        var query = rowsQuery.OrderBy(o => o.Key);
         if (revision == current && range.Filter is null && range.Limit > 0)
         {
             // The common page of the latest state: let the database do the limit and count the rest.

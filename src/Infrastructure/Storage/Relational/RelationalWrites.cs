@@ -21,7 +21,7 @@ public static class RelationalWrites
         StorageEventType type;
         if (row is null)
         {
-            db.Objects.Add(new ObjectRow { Key = key, Value = value!, CreateRevision = revision, ModRevision = revision });
+            db.Objects.Add(new ObjectRow { Key = key, Value = value!, CreateRevision = revision, ModRevision = revision, Labels = LabelsOf(value!) });
             type = StorageEventType.Added;
         }
         else if (value is null)
@@ -33,9 +33,27 @@ public static class RelationalWrites
         {
             row.Value = value;
             row.ModRevision = revision;
+            row.Labels = LabelsOf(value);
             type = StorageEventType.Modified;
         }
         db.Events.Add(new EventRow { Revision = revision, Key = key, Type = (int)type, Value = value, PrevValue = prev, PrevRevision = prevRevision });
         return new StorageEvent(type, key, RelationalReads.Optional(value), RelationalReads.Optional(prev), revision);
+    }
+
+    /// <summary><c>metadata.labels</c> of a stored object (every API object has them in the same place), or null.</summary>
+    public static string? LabelsOf(byte[] value)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(value);
+            return doc.RootElement.TryGetProperty("metadata", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.Object
+                   && m.TryGetProperty("labels", out var l) && l.ValueKind == System.Text.Json.JsonValueKind.Object
+                ? l.GetRawText()
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 }

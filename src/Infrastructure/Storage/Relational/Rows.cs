@@ -7,6 +7,8 @@ public sealed class ObjectRow
     public byte[] Value { get; set; } = [];
     public long CreateRevision { get; set; }
     public long ModRevision { get; set; }
+    /// <summary>metadata.labels of the value as a JSON object (null without labels), for label selectors in SQL.</summary>
+    public string? Labels { get; set; }
 }
 
 /// <summary>One committed write; the history watches replay and snapshot reads undo.</summary>

@@ -13,7 +13,7 @@ public sealed class DeleteClustersHandler(IObjectStorage storage, IClock clock) 
     {
         var selection = ClusterSelection.Parse(command.LabelSelector, command.FieldSelector);
         var page = await StorageErrors.Guard(
-            () => storage.ListAsync(ClusterKeys.Prefix, new ListRange(Filter: selection.ToFilter()), ct), "", "list");
+            () => storage.ListAsync(ClusterKeys.Prefix, new ListRange(Filter: selection.ToFilter(), Labels: selection.Labels), ct), "", "list");
         var result = new ClusterList { Metadata = { ResourceVersion = ResourceVersion.Format(page.Revision) } };
         foreach (var item in page.Items)
         {

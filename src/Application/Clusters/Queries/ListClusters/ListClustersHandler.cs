@@ -38,7 +38,7 @@ public sealed class ListClustersHandler(IObjectStorage storage) : IQueryHandler<
         try
         {
             page = await storage.ListAsync(ClusterKeys.Prefix,
-                new ListRange(revision, after, (int)Math.Clamp(p.Limit, 0, int.MaxValue), selection.ToFilter()), ct);
+                new ListRange(revision, after, (int)Math.Clamp(p.Limit, 0, int.MaxValue), selection.ToFilter(), selection.Labels), ct);
         }
         catch (StorageException e) when (e.Code == StorageErrorCode.Expired)
         {

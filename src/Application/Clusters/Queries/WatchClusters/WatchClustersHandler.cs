@@ -28,7 +28,7 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
         else
         {
             var page = await StorageErrors.Guard(
-                () => storage.ListAsync(ClusterKeys.Prefix, new ListRange(Filter: selection.ToFilter()), ct), "", "watch");
+                () => storage.ListAsync(ClusterKeys.Prefix, new ListRange(Filter: selection.ToFilter(), Labels: selection.Labels), ct), "", "watch");
             foreach (var item in page.Items)
                 yield return new ClusterWatchEvent(WatchEventType.Added, ClusterCodec.Decode(item));
             from = page.Revision;

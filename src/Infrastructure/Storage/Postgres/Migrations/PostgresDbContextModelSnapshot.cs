@@ -67,6 +67,10 @@ namespace ClusterRegistry.Infrastructure.Storage.Postgres.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("create_revision");
 
+                    b.Property<string>("Labels")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("labels");
+
                     b.Property<long>("ModRevision")
                         .HasColumnType("bigint")
                         .HasColumnName("mod_revision");
@@ -77,6 +81,10 @@ namespace ClusterRegistry.Infrastructure.Storage.Postgres.Migrations
                         .HasColumnName("value");
 
                     b.HasKey("Key");
+
+                    b.HasIndex("Labels");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Labels"), "gin");
 
                     b.ToTable("objects", (string)null);
                 });

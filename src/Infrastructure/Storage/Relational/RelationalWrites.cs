@@ -46,7 +46,9 @@ public static class RelationalWrites
         try
         {
             using var doc = System.Text.Json.JsonDocument.Parse(value);
-            return doc.RootElement.TryGetProperty("metadata", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.Object
+            // Storage holds opaque bytes: anything that is not an object with metadata simply has no labels.
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                   && doc.RootElement.TryGetProperty("metadata", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.Object
                    && m.TryGetProperty("labels", out var l) && l.ValueKind == System.Text.Json.JsonValueKind.Object
                 ? l.GetRawText()
                 : null;

@@ -23,7 +23,9 @@ public static class WatchStreamWriter
         var timeout = parameters.TimeoutSeconds is { } t and > 0
             ? TimeSpan.FromSeconds(Math.Min(t, int.MaxValue / 1000))
             : TimeSpan.FromSeconds(Random.Shared.Next(1800, 3600));
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        // Watches also end (cleanly, so clients re-watch elsewhere) when the server begins to shut down.
+        var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         cts.CancelAfter(timeout);
 
         // Validation and authorization run when the stream is first read; the handler's Started marker says they

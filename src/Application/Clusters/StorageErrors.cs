@@ -20,7 +20,8 @@ public static class StorageErrors
             new StatusDetails { Causes = [new StatusCause { Reason = "ResourceVersionTooLarge", Message = "Too large resource version" }], RetryAfterSeconds = 1 }),
         StorageErrorCode.Timeout => ApiErrors.Timeout(
             $"The {verb} operation against {R.Qualified} could not be completed at this time, please try again.", 2),
-        _ => ApiErrors.ServiceUnavailable($"storage is unavailable: {e.Message}", 2),
+        // The backend's own error text (addresses, driver internals) stays in the server; clients learn what to do.
+        _ => ApiErrors.ServiceUnavailable("the storage backend is unavailable, please try again", 2),
     };
 
     /// <summary>Runs a storage call and interprets its failures.</summary>

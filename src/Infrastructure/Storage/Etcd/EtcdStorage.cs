@@ -431,9 +431,22 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
     private async Task<T> CallAsync<T>(string key, Func<DateTime, CancellationToken, Task<T>> call, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        var deadline = DateTime.UtcNow + _timeout;
         try
         {
-            return await call(DateTime.UtcNow + _timeout, ct).ConfigureAwait(false);
+            while (true)
+            {
+                try
+                {
+                    return await call(deadline, ct).ConfigureAwait(false);
+                }
+                catch (RpcException e) when (NeverSent(e) && DateTime.UtcNow + RetryPause < deadline && !ct.IsCancellationRequested)
+                {
+                    // The balancer picked a member that refused the connection: the request never left this process,
+                    // so even a write is safe to send again (as etcd's Go client does); another member will answer.
+                    await Task.Delay(RetryPause, ct).ConfigureAwait(false);
+                }
+            }
         }
         catch (RpcException e) when (ct.IsCancellationRequested)
         {
@@ -449,6 +462,14 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
             throw new StorageException(StorageErrorCode.Timeout, key, "etcd did not answer in time", inner: e);
         }
     }
+
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>True when the call failed before its request was sent: the connection to the member could not be made.</summary>
+    private static bool NeverSent(RpcException e) =>
+        e.StatusCode == StatusCode.Unavailable
+        && (e.Status.DebugException is HttpRequestException { InnerException: System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } }
+            || (e.Status.Detail ?? "").Contains("Error connecting to subchannel", StringComparison.Ordinal));
 
     private static StorageException Interpret(RpcException e, string key)
     {

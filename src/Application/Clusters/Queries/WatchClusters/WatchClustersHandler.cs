@@ -99,6 +99,12 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
             {
                 next = await e.MoveNextAsync() ? new Item(e.Current, null) : null;
             }
+            catch (StorageException ex) when (ex.Code is StorageErrorCode.Unreachable or StorageErrorCode.Timeout)
+            {
+                // Storage lost under a running watch: end the stream as kube-apiserver does; the client re-watches
+                // from its last resourceVersion and gets every event or a 410, never a gap.
+                next = null;
+            }
             catch (StorageException ex)
             {
                 var status = ex.Code == StorageErrorCode.Expired

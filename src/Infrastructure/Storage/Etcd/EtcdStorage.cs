@@ -39,8 +39,11 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
     private readonly TimeSpan _timeout;
     private readonly CancellationTokenSource _disposed = new();
 
+    private readonly int _memberCount;
+
     public EtcdStorage(EtcdOptions options)
     {
+        _memberCount = Math.Max(1, options.Servers.Count);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _root = options.Prefix.TrimEnd('/') + "/";
@@ -432,6 +435,9 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         var deadline = DateTime.UtcNow + _timeout;
+        // Round-robin may pick the refusing member again (other calls move the pointer too): a few tries per member
+        // reach a live one with near certainty, and still fail in a fraction of a second when none is up.
+        var attemptsLeft = 4 * _memberCount;
         try
         {
             while (true)
@@ -440,7 +446,7 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
                 {
                     return await call(deadline, ct).ConfigureAwait(false);
                 }
-                catch (RpcException e) when (NeverSent(e) && DateTime.UtcNow + RetryPause < deadline && !ct.IsCancellationRequested)
+                catch (RpcException e) when (NeverSent(e) && --attemptsLeft > 0 && DateTime.UtcNow + RetryPause < deadline && !ct.IsCancellationRequested)
                 {
                     // The balancer picked a member that refused the connection: the request never left this process,
                     // so even a write is safe to send again (as etcd's Go client does); another member will answer.

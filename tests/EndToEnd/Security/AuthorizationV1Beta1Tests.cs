@@ -20,7 +20,7 @@ public sealed class AuthorizationV1Beta1Fixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Dir);
-        Webhook = await WebhookServer.StartAsync(https: true);
+        Webhook = await WebhookServer.StartAsync(https: false);
         Webhook.Handler = AuthorizationPolicy.Decide;
         var tokens = Path.Combine(Dir, "tokens.csv");
         await File.WriteAllTextAsync(tokens, AuthorizationPolicy.TokenFile);

@@ -71,6 +71,16 @@ public sealed class AuditLog(AuditOptions options, ILogger<AuditLog> logger) : I
         _stream = Open();
     }
 
+    /// <summary>The single event of a request that failed authentication (kube-apiserver's failed-authentication audit).</summary>
+    public void WriteFailedAuthentication(HttpContext http)
+    {
+        if (Level == AuditLevel.None) return;
+        var auditId = Guid.NewGuid().ToString();
+        http.Response.Headers["Audit-Id"] = auditId;
+        var now = DateTimeOffset.UtcNow;
+        Write(AuditMiddleware.Event(Level, http, auditId, "ResponseStarted", Hosting.RequestInfo.From(http.Request), now, now, 401, null, null));
+    }
+
     public void Dispose()
     {
         lock (_gate) _stream?.Dispose();

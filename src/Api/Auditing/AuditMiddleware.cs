@@ -38,7 +38,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
             http.Request.Body.Position = 0;
         }
 
-        log.Write(Event(http, auditId, "RequestReceived", info, received, received, null, null, null));
+        log.Write(Event(log.Level, http, auditId, "RequestReceived", info, received, received, null, null, null));
 
         Stream? originalBody = null;
         MemoryStream? capture = null;
@@ -51,12 +51,24 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
         if (isWatch)
             http.Response.OnStarting(() =>
             {
-                log.Write(Event(http, auditId, "ResponseStarted", info, received, DateTimeOffset.UtcNow, null, null, null));
+                log.Write(Event(log.Level, http, auditId, "ResponseStarted", info, received, DateTimeOffset.UtcNow, null, null, null));
                 return Task.CompletedTask;
             });
+        int? failedWith = null;
         try
         {
             await next(http);
+        }
+        catch (Domain.Meta.ApiStatusException e)
+        {
+            // Rendered as a Status further out; record the code it will be answered with.
+            failedWith = e.Code;
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            failedWith = 500;
+            throw;
         }
         finally
         {
@@ -69,11 +81,14 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
                 http.Response.Body = originalBody!;
                 await capture.CopyToAsync(originalBody!);
             }
-            log.Write(Event(http, auditId, "ResponseComplete", info, received, DateTimeOffset.UtcNow, http.Response.StatusCode, requestBody, responseBody));
+            log.Write(Event(log.Level, http, auditId, "ResponseComplete", info, received, DateTimeOffset.UtcNow, failedWith ?? http.Response.StatusCode, requestBody, responseBody));
         }
     }
 
-    private JsonObject Event(HttpContext http, string auditId, string stage, RequestInfo info, DateTimeOffset received, DateTimeOffset now,
+    /// <summary>Where handlers leave the name of an object the URL does not name (a create), for the audit event.</summary>
+    public const string ObjectNameItem = "audit.objectRef.name";
+
+    internal static JsonObject Event(AuditLevel level, HttpContext http, string auditId, string stage, RequestInfo info, DateTimeOffset received, DateTimeOffset now,
         int? code, string? requestBody, string? responseBody)
     {
         var user = http.Items.TryGetValue(typeof(UserInfo), out var u) && u is UserInfo ui ? ui : null;
@@ -81,7 +96,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
         {
             ["kind"] = "Event",
             ["apiVersion"] = "audit.k8s.io/v1",
-            ["level"] = log.Level.ToString(),
+            ["level"] = level.ToString(),
             ["auditID"] = auditId,
             ["stage"] = stage,
             ["requestURI"] = http.Request.Path.Value + http.Request.QueryString.Value,
@@ -99,6 +114,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
         {
             var objectRef = new JsonObject { ["resource"] = info.Resource, ["apiGroup"] = info.Group, ["apiVersion"] = info.Version };
             if (info.Name.Length > 0) objectRef["name"] = info.Name;
+            else if (http.Items.TryGetValue(ObjectNameItem, out var created) && created is string createdName) objectRef["name"] = createdName;
             if (info.Subresource.Length > 0) objectRef["subresource"] = info.Subresource;
             e["objectRef"] = objectRef;
         }

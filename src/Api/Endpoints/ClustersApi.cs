@@ -83,6 +83,7 @@ public static class ClustersApi
         ResponseWriter.Negotiate(http.Request, "Table", "PartialObjectMetadata");
         var body = await RequestBody.ReadObjectAsync(http, RequestBody.ClusterDecodeError);
         var created = await sender.Send(new CreateClusterCommand(body, WriteOptionsFrom(http.Request)), http.RequestAborted);
+        http.Items[Auditing.AuditMiddleware.ObjectNameItem] = created.Metadata.Name;
         await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status201Created, created);
     }
 

@@ -25,8 +25,16 @@ public static class IntrospectionApi
 
     private static async Task SelfSubjectAccessReview(HttpContext http, IRequestContext context, IAuthorizer authorizer)
     {
-        var body = await RequestBody.ReadObjectAsync(http, detail => ApiErrors.BadRequest("SelfSubjectAccessReview cannot be decoded: " + detail));
-        var review = JsonNode.Parse(body.GetRawText()) as JsonObject ?? throw ApiErrors.BadRequest("SelfSubjectAccessReview must be an object");
+        JsonObject review;
+        if (KubeProtobuf.IsProtobuf(http.Request))
+        {
+            review = KubeProtobuf.ReadSelfSubjectAccessReview(await RequestBody.ReadBytesAsync(http));
+        }
+        else
+        {
+            var body = await RequestBody.ReadObjectAsync(http, detail => ApiErrors.BadRequest("SelfSubjectAccessReview cannot be decoded: " + detail));
+            review = JsonNode.Parse(body.GetRawText()) as JsonObject ?? throw ApiErrors.BadRequest("SelfSubjectAccessReview must be an object");
+        }
         var spec = review["spec"] as JsonObject;
         var resource = spec?["resourceAttributes"] as JsonObject;
         var nonResource = spec?["nonResourceAttributes"] as JsonObject;

@@ -34,8 +34,8 @@ public static class CommandLine
         var backend = new Option<string>("--storage-backend") { Description = "embedded (default), etcd3 or postgres.", DefaultValueFactory = _ => "embedded" };
         var etcdServers = new Option<string[]>("--etcd-servers") { Description = "etcd servers to connect with (scheme://ip:port), comma separated.", AllowMultipleArgumentsPerToken = true };
         var etcdPrefix = new Option<string>("--etcd-prefix") { Description = "The prefix for all resource paths in etcd.", DefaultValueFactory = _ => "/registry/clusterregistry.kubernetes.io" };
-        var compaction = new Option<TimeSpan>("--compaction-interval") { Description = "How often history older than one interval is pruned (watches from before it get 410 Expired).", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
-        var bookmarks = new Option<TimeSpan>("--watch-bookmark-interval") { Description = "How often an idle watch that allows bookmarks gets one.", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
+        var compaction = new Option<TimeSpan>("--compaction-interval") { CustomParser = GoDuration.Parse, Description = "How often history older than one interval is pruned (watches from before it get 410 Expired).", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
+        var bookmarks = new Option<TimeSpan>("--watch-bookmark-interval") { CustomParser = GoDuration.Parse, Description = "How often an idle watch that allows bookmarks gets one.", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
         var etcdCa = new Option<string?>("--etcd-cafile") { Description = "CA bundle to verify etcd servers with." };
         var etcdCert = new Option<string?>("--etcd-certfile") { Description = "Client certificate for etcd (PEM)." };
         var etcdKey = new Option<string?>("--etcd-keyfile") { Description = "Client key for etcd (PEM)." };
@@ -44,14 +44,14 @@ public static class CommandLine
         var clientCa = new Option<string?>("--client-ca-file") { Description = "PEM CA bundle; client certificates it signed authenticate as CN (user) and O (groups)." };
         var anonymous = new Option<bool>("--anonymous-auth") { Description = "Serve requests without credentials as system:anonymous (group system:unauthenticated). Off by default." };
         var tokenWebhook = new Option<string?>("--authentication-token-webhook-config-file") { Description = "kubeconfig-format file of a TokenReview (authentication.k8s.io/v1) webhook for bearer tokens." };
-        var tokenWebhookTtl = new Option<TimeSpan>("--authentication-token-webhook-cache-ttl") { Description = "How long to cache token review answers.", DefaultValueFactory = _ => TimeSpan.FromMinutes(2) };
+        var tokenWebhookTtl = new Option<TimeSpan>("--authentication-token-webhook-cache-ttl") { CustomParser = GoDuration.Parse, Description = "How long to cache token review answers.", DefaultValueFactory = _ => TimeSpan.FromMinutes(2) };
         var authzMode = new Option<string>("--authorization-mode") { Description = "Comma-separated authorizers: AlwaysAllow, AlwaysDeny, Webhook. Default AlwaysAllow.", DefaultValueFactory = _ => "AlwaysAllow" };
         var alwaysAllow = new Option<bool>("--authorization-always-allow") { Description = "The original's flag: same as --authorization-mode AlwaysAllow." };
         var webhookMode = new Option<bool>("--authorization-webhook") { Description = "The original's flag: same as --authorization-mode Webhook." };
         var authzWebhook = new Option<string?>("--authorization-webhook-config-file") { Description = "kubeconfig-format file of the SubjectAccessReview webhook." };
         var authzVersion = new Option<string>("--authorization-webhook-version") { Description = "SubjectAccessReview version sent to the webhook: v1 or v1beta1 (the original's).", DefaultValueFactory = _ => "v1beta1" };
-        var authorizedTtl = new Option<TimeSpan>("--authorization-webhook-cache-authorized-ttl") { Description = "How long to cache allowed answers.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
-        var unauthorizedTtl = new Option<TimeSpan>("--authorization-webhook-cache-unauthorized-ttl") { Description = "How long to cache denied answers.", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
+        var authorizedTtl = new Option<TimeSpan>("--authorization-webhook-cache-authorized-ttl") { CustomParser = GoDuration.Parse, Description = "How long to cache allowed answers.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
+        var unauthorizedTtl = new Option<TimeSpan>("--authorization-webhook-cache-unauthorized-ttl") { CustomParser = GoDuration.Parse, Description = "How long to cache denied answers.", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
         var auditPath = new Option<string?>("--audit-log-path") { Description = "Write audit.k8s.io/v1 events as JSON lines to this file." };
         var auditLevel = new Option<string>("--audit-log-level") { Description = "None, Metadata (default), Request or RequestResponse: how much of each request to record.", DefaultValueFactory = _ => "Metadata" };
         var auditMaxSize = new Option<int>("--audit-log-maxsize") { Description = "Rotate the audit log at this size in megabytes.", DefaultValueFactory = _ => 100 };
@@ -59,7 +59,7 @@ public static class CommandLine
         var auditMaxAge = new Option<int>("--audit-log-maxage") { Description = "Days to keep rotated audit logs (0: no limit).", DefaultValueFactory = _ => 0 };
         var maxInflight = new Option<int>("--max-requests-inflight") { Description = "Concurrent non-mutating requests before 429 (0: no limit).", DefaultValueFactory = _ => 400 };
         var maxMutating = new Option<int>("--max-mutating-requests-inflight") { Description = "Concurrent mutating requests before 429 (0: no limit).", DefaultValueFactory = _ => 200 };
-        var requestTimeout = new Option<TimeSpan>("--request-timeout") { Description = "Time limit of non-watch requests.", DefaultValueFactory = _ => TimeSpan.FromSeconds(60) };
+        var requestTimeout = new Option<TimeSpan>("--request-timeout") { CustomParser = GoDuration.Parse, Description = "Time limit of non-watch requests.", DefaultValueFactory = _ => TimeSpan.FromSeconds(60) };
 
         var standalone = new Command("standalone", "Run the registry as a standalone API server.");
         foreach (var o in new Option[]

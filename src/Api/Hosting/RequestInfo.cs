@@ -18,7 +18,7 @@ public sealed record RequestInfo(bool IsResourceRequest, string Verb, string Res
         var resource = rest.Length > 0 ? rest[0] : "";
         var name = rest.Length > 1 ? rest[1] : "";
         var sub = rest.Length > 2 ? rest[2] : "";
-        var watch = watchPath || (request.Query.TryGetValue("watch", out var w) && w.ToString() is not ("0" or "false" or "False"));
+        var watch = watchPath || Http.QueryParams.Bool(request, "watch") == true;
         var verb = method switch
         {
             "POST" => "create",

@@ -132,7 +132,7 @@ public static class ServerHost
             "Webhook" => new WebhookAuthorizer(new WebhookAuthorizerOptions(webhookConfig!, options.AuthorizationWebhookVersion,
                 options.AuthorizedTtl, options.UnauthorizedTtl), sp.GetRequiredService<ILogger<WebhookAuthorizer>>()),
             _ => throw new InvalidOperationException($"unknown authorization mode {mode}"),
-        }).ToList()));
+        }).Prepend(new PrivilegedGroupAuthorizer()).ToList()));
         services.AddSingleton(new RequestLimits(options.MaxRequestsInflight, options.MaxMutatingRequestsInflight, options.RequestTimeout));
         if (options.Audit is not null) services.AddSingleton(sp => new AuditLog(options.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
         services.AddSingleton(new WatchOptions { BookmarkInterval = options.WatchBookmarkInterval });
@@ -160,15 +160,19 @@ public static class ServerHost
             o.GetLevel = (http, _, e) => e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
         });
         app.UseMiddleware<StatusExceptionMiddleware>();
-        if (options.Audit is not null) app.UseMiddleware<AuditMiddleware>();
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseMiddleware<AuthenticationMiddleware>();
+        // Audited after authentication, so every event names its user (failed authentication is audited there).
+        if (options.Audit is not null) app.UseMiddleware<AuditMiddleware>();
         app.MapHealth();
         app.MapVersion();
         app.MapDiscovery();
         app.MapOpenApi();
         app.MapClusters();
         app.MapIntrospection();
+        // Read-only documents: other methods are 405 Status answers, as kube-apiserver gives.
+        foreach (var path in new[] { "/apis", "/apis/{group}", "/apis/{group}/{version}", "/api", "/api/v1", "/version", "/openapi/v2", "/openapi/v3", "/openapi/v3/{**rest}" })
+            app.Map(path, (HttpContext _) => throw Domain.Meta.ApiErrors.MethodNotAllowed());
         app.MapFallback((HttpContext http) =>
         {
             if (http.Request.Path.StartsWithSegments("/apis/clusterregistry.k8s.io"))

@@ -45,7 +45,7 @@ public static class RequestBody
     {
         var type = AcceptHeader.ContentType(http.Request.ContentType) ?? MediaTypes.Json;
         if (type is not (MediaTypes.Json or MediaTypes.Yaml or "application/x-yaml" or "text/yaml"))
-            throw ApiErrors.UnsupportedMediaType([MediaTypes.Json, MediaTypes.Yaml, MediaTypes.Protobuf]);
+            throw ApiErrors.UnsupportedMediaType([MediaTypes.Json, MediaTypes.Yaml]);
         var bytes = await ReadBytesAsync(http);
         return Parse(bytes, type is MediaTypes.Json ? MediaTypes.Json : MediaTypes.Yaml, error);
     }
@@ -54,6 +54,8 @@ public static class RequestBody
     public static JsonElement Parse(byte[] bytes, string mediaType, Func<string, ApiStatusException> error)
     {
         if (bytes.Length == 0) throw error("EOF");
+        // Invalid UTF-8 would only fail later, deep in decoding: reject it here as the malformed input it is.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw error("invalid UTF-8 in the request body");
         if (mediaType == MediaTypes.Json)
         {
             try

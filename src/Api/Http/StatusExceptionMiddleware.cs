@@ -8,6 +8,14 @@ namespace ClusterRegistry.Api.Http;
 /// </summary>
 public sealed class StatusExceptionMiddleware(RequestDelegate next, ILogger<StatusExceptionMiddleware> logger)
 {
+    /// <summary>Discards a partial response but keeps the Audit-Id, which names the request in the audit log.</summary>
+    private static void Clear(HttpContext http)
+    {
+        var auditId = http.Response.Headers["Audit-Id"];
+        http.Response.Clear();
+        if (auditId.Count > 0) http.Response.Headers["Audit-Id"] = auditId;
+    }
+
     public async Task InvokeAsync(HttpContext http)
     {
         try
@@ -16,7 +24,7 @@ public sealed class StatusExceptionMiddleware(RequestDelegate next, ILogger<Stat
         }
         catch (ApiStatusException e) when (!http.Response.HasStarted)
         {
-            http.Response.Clear();
+            Clear(http);
             await ResponseWriter.WriteStatusAsync(http, e.ToStatus());
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
@@ -25,7 +33,7 @@ public sealed class StatusExceptionMiddleware(RequestDelegate next, ILogger<Stat
         }
         catch (BadHttpRequestException e) when (!http.Response.HasStarted)
         {
-            http.Response.Clear();
+            Clear(http);
             var error = e.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? ApiErrors.RequestEntityTooLarge($"limit is {RequestBody.MaxBytes}")
                 : new ApiStatusException(e.StatusCode, e.StatusCode == 400 ? "BadRequest" : "InternalError", e.Message);
@@ -34,7 +42,7 @@ public sealed class StatusExceptionMiddleware(RequestDelegate next, ILogger<Stat
         catch (Exception e) when (!http.Response.HasStarted)
         {
             ApiServerLog.UnhandledError(logger, e, http.Request.Method, http.Request.Path);
-            http.Response.Clear();
+            Clear(http);
             await ResponseWriter.WriteStatusAsync(http, ApiErrors.Internal(e.Message).ToStatus());
         }
     }

@@ -11,7 +11,7 @@ namespace ClusterRegistry.Api.Security;
 /// the served resource (discovery, OpenAPI, version) as non-resource requests; resource requests are authorized in
 /// the Mediator pipeline, where their verb and name are known.
 /// </summary>
-public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator authenticator, IAuthorizer authorizer)
+public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator authenticator, IAuthorizer authorizer, Auditing.AuditLog? audit = null)
 {
     public static bool IsHealthPath(PathString path) =>
         path.StartsWithSegments("/healthz") || path.StartsWithSegments("/livez") || path.StartsWithSegments("/readyz");
@@ -27,6 +27,7 @@ public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator
         if (user is null)
         {
             diagnostics.Set("User", "");
+            audit?.WriteFailedAuthentication(http);
             await ResponseWriter.WriteStatusAsync(http, ApiErrors.Unauthorized().ToStatus());
             return;
         }
@@ -34,8 +35,9 @@ public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator
         diagnostics.Set("User", user.Name);
         http.Items[typeof(UserInfo)] = user;
 
+        // Every request is authorized here, before its body is read, as kube-apiserver's filter chain does; the
+        // Mediator pipeline skips the same check for the served resource and keeps it for other callers.
         var info = RequestInfo.From(http.Request);
-        if (!info.IsServedResource)
         {
             var attributes = info.IsResourceRequest
                 ? new AuthorizationAttributes(user, info.Verb, true, ApiGroup: info.Group, ApiVersion: info.Version, Resource: info.Resource, Subresource: info.Subresource, Name: info.Name)
@@ -51,12 +53,16 @@ public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator
             }
             if (!decision.Allowed)
             {
-                var error = info.IsResourceRequest
+                var error = info.IsServedResource
+                    ? ApiErrors.Forbidden(Domain.Clusters.ClusterResource.Info, info.Name.Length > 0 ? info.Name : null, user.Name, info.Verb,
+                        info.Subresource.Length > 0 ? info.Subresource : null, decision.Reason)
+                    : info.IsResourceRequest
                     ? ApiErrors.ForbiddenResource(info.Resource + "." + info.Group, info.Resource, info.Group, info.Name, user.Name, info.Verb, info.Subresource, decision.Reason)
                     : ApiErrors.ForbiddenPath(user.Name, info.Verb, http.Request.Path.Value ?? "/", decision.Reason);
                 await ResponseWriter.WriteStatusAsync(http, error.ToStatus());
                 return;
             }
+            if (info.IsServedResource) context.PreAuthorized = attributes;
         }
         await next(http);
     }

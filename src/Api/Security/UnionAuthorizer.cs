@@ -2,6 +2,18 @@ using ClusterRegistry.Application.Abstractions;
 
 namespace ClusterRegistry.Api.Security;
 
+/// <summary>
+/// Members of <c>system:masters</c> may do everything, before any configured authorizer is asked (kube-apiserver's
+/// privileged-group authorizer): the generated admin keeps working with a webhook that does not know it.
+/// </summary>
+public sealed class PrivilegedGroupAuthorizer : IAuthorizer
+{
+    public const string Group = "system:masters";
+
+    public ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken ct) =>
+        ValueTask.FromResult(attributes.User.Groups.Contains(Group) ? AuthorizationDecision.Allow : new AuthorizationDecision(false));
+}
+
 /// <summary>The <c>--authorization-mode</c> chain: the first authorizer that allows wins; if none does, the request is denied with the reasons given.</summary>
 public sealed class UnionAuthorizer(IReadOnlyList<IAuthorizer> authorizers) : IAuthorizer
 {

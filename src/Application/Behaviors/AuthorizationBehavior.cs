@@ -13,7 +13,7 @@ public sealed class AuthorizationBehavior<TMessage, TResponse>(IAuthorizer autho
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
         if (message is IResourceRequest request)
-            await ResourceAuthorization.EnsureAllowedAsync(authorizer, context.User, request, cancellationToken);
+            await ResourceAuthorization.EnsureAllowedAsync(authorizer, context, request, cancellationToken);
         return await next(message, cancellationToken);
     }
 }
@@ -27,7 +27,7 @@ public sealed class StreamAuthorizationBehavior<TMessage, TResponse>(IAuthorizer
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (message is IResourceRequest request)
-            await ResourceAuthorization.EnsureAllowedAsync(authorizer, context.User, request, cancellationToken);
+            await ResourceAuthorization.EnsureAllowedAsync(authorizer, context, request, cancellationToken);
         await foreach (var item in next(message, cancellationToken).WithCancellation(cancellationToken))
             yield return item;
     }
@@ -35,9 +35,13 @@ public sealed class StreamAuthorizationBehavior<TMessage, TResponse>(IAuthorizer
 
 internal static class ResourceAuthorization
 {
-    public static async ValueTask EnsureAllowedAsync(IAuthorizer authorizer, UserInfo user, IResourceRequest request, CancellationToken ct)
+    public static async ValueTask EnsureAllowedAsync(IAuthorizer authorizer, IRequestContext context, IResourceRequest request, CancellationToken ct)
     {
         var r = ClusterResource.Info;
+        var user = context.User;
+        if (context.PreAuthorized is { } done && done.IsResourceRequest && done.Resource == r.Resource && done.ApiGroup == r.Group
+            && done.Verb == request.Verb && done.Name == (request.Name ?? "") && done.Subresource == (request.Subresource ?? ""))
+            return;
         AuthorizationDecision decision;
         try
         {

@@ -20,7 +20,7 @@ public static class StrategicMergePatch
         if (patch is not JsonObject p || shape.Kind is not (ShapeKind.Struct or ShapeKind.Map))
             return Clean(patch?.DeepClone());
 
-        switch (p[PatchDirective]?.GetValue<string>())
+        switch (Directive(p))
         {
             case "replace":
                 var replaced = (JsonObject)p.DeepClone();
@@ -37,7 +37,8 @@ public static class StrategicMergePatch
         var result = original as JsonObject is { } o ? (JsonObject)o.DeepClone() : new JsonObject();
         if (p[RetainKeys] is JsonArray retain)
         {
-            var keep = retain.Select(k => k?.GetValue<string>()).ToHashSet();
+            var keep = retain.Select(k => k is JsonValue v && v.TryGetValue<string>(out var name) ? name
+                : throw ApiErrors.BadRequest("$retainKeys must be a list of strings")).ToHashSet();
             foreach (var name in result.Select(kv => kv.Key).Where(k => !keep.Contains(k)).ToList()) result.Remove(name);
         }
 
@@ -85,7 +86,7 @@ public static class StrategicMergePatch
     private static JsonNode? MergeMapList(JsonArray? original, JsonNode patch, TypeShape shape)
     {
         if (patch is not JsonArray items) throw ApiErrors.BadRequest($"expected a list for a list of {shape.Item.Type.Name}");
-        if (items.Any(i => i is JsonObject io && io[PatchDirective]?.GetValue<string>() == "replace"))
+        if (items.Any(i => i is JsonObject io && Directive(io) == "replace"))
             return new JsonArray(items.Where(i => !(i is JsonObject io && io.ContainsKey(PatchDirective))).Select(i => Clean(i?.DeepClone())).ToArray());
         var result = original is null ? new JsonArray() : (JsonArray)original.DeepClone();
         foreach (var item in items)
@@ -93,7 +94,7 @@ public static class StrategicMergePatch
             if (item is not JsonObject io) throw ApiErrors.BadRequest("expected an object in a list merged by key");
             var key = shape.KeyOf(io);
             var index = shape.IndexOf(result, key);
-            if (io[PatchDirective]?.GetValue<string>() == "delete")
+            if (Directive(io) == "delete")
             {
                 if (index >= 0) result.RemoveAt(index);
                 continue;
@@ -129,6 +130,14 @@ public static class StrategicMergePatch
         foreach (var r in remaining) ordered.Add(r);
         return ordered;
     }
+
+    /// <summary>The <c>$patch</c> directive of an object, or null; anything but a string is a 400.</summary>
+    private static string? Directive(JsonObject o) => o[PatchDirective] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        var other => throw ApiErrors.BadRequest($"invalid value for {PatchDirective}: {other.ToJsonString()}: must be a string"),
+    };
 
     /// <summary>Directives never reach stored objects.</summary>
     private static JsonNode? Clean(JsonNode? node)

@@ -50,9 +50,9 @@ public sealed class ObjectMeta
         ResourceVersion = ResourceVersion, Generation = Generation, CreationTimestamp = CreationTimestamp,
         DeletionTimestamp = DeletionTimestamp, DeletionGracePeriodSeconds = DeletionGracePeriodSeconds,
         Labels = Labels is null ? null : new(Labels), Annotations = Annotations is null ? null : new(Annotations),
-        OwnerReferences = OwnerReferences?.Select(o => o with { }).ToList(),
+        OwnerReferences = OwnerReferences?.Select(o => o is null ? null! : o with { }).ToList(),
         Finalizers = Finalizers is null ? null : [.. Finalizers], ClusterName = ClusterName,
-        ManagedFields = ManagedFields?.Select(m => m.Clone()).ToList(),
+        ManagedFields = ManagedFields?.Select(m => m?.Clone()!).ToList(),
     };
 }
 

@@ -23,7 +23,7 @@ public sealed class WebhookKubeconfig
         public List<Named<ClusterEntry>>? Clusters { get; set; }
         public List<Named<UserEntry>>? Users { get; set; }
         public List<Named<ContextEntry>>? Contexts { get; set; }
-        [YamlMember(Alias = "current-context")] public string? CurrentContext { get; set; }
+        [YamlMember(Alias = "current-context", ApplyNamingConventions = false)] public string? CurrentContext { get; set; }
     }
 
     private sealed class Named<T>
@@ -37,17 +37,17 @@ public sealed class WebhookKubeconfig
     private sealed class ClusterEntry
     {
         public string? Server { get; set; }
-        [YamlMember(Alias = "certificate-authority")] public string? CertificateAuthority { get; set; }
-        [YamlMember(Alias = "certificate-authority-data")] public string? CertificateAuthorityData { get; set; }
-        [YamlMember(Alias = "insecure-skip-tls-verify")] public bool InsecureSkipTlsVerify { get; set; }
+        [YamlMember(Alias = "certificate-authority", ApplyNamingConventions = false)] public string? CertificateAuthority { get; set; }
+        [YamlMember(Alias = "certificate-authority-data", ApplyNamingConventions = false)] public string? CertificateAuthorityData { get; set; }
+        [YamlMember(Alias = "insecure-skip-tls-verify", ApplyNamingConventions = false)] public bool InsecureSkipTlsVerify { get; set; }
     }
 
     private sealed class UserEntry
     {
-        [YamlMember(Alias = "client-certificate")] public string? ClientCertificate { get; set; }
-        [YamlMember(Alias = "client-certificate-data")] public string? ClientCertificateData { get; set; }
-        [YamlMember(Alias = "client-key")] public string? ClientKey { get; set; }
-        [YamlMember(Alias = "client-key-data")] public string? ClientKeyData { get; set; }
+        [YamlMember(Alias = "client-certificate", ApplyNamingConventions = false)] public string? ClientCertificate { get; set; }
+        [YamlMember(Alias = "client-certificate-data", ApplyNamingConventions = false)] public string? ClientCertificateData { get; set; }
+        [YamlMember(Alias = "client-key", ApplyNamingConventions = false)] public string? ClientKey { get; set; }
+        [YamlMember(Alias = "client-key-data", ApplyNamingConventions = false)] public string? ClientKeyData { get; set; }
         public string? Token { get; set; }
     }
 

@@ -93,11 +93,14 @@ public sealed class FuzzFindingsTests(ServerFixture fixture) : IClassFixture<Ser
     [InlineData("GET", "/apis/clusterregistry.k8s.io/v1alpha1/clusters/%00")]
     [InlineData("DELETE", "/apis/clusterregistry.k8s.io/v1alpha1/clusters/%00")]
     [InlineData("GET", "/apis/clusterregistry.k8s.io/v1alpha1/clusters/%00/status")]
-    public async Task Request_NameWithEncodedNul_ReturnsStatusJson(string method, string path)
+    public async Task Request_NameWithEncodedNul_RejectedAsBadRequest(string method, string path)
     {
+        // Kestrel's request parser refuses a NUL in the request target before any application code runs, answering a
+        // bare 400 (as Go's net/http does for malformed request lines); the application cannot turn it into a Status.
+        // What matters is that it is a client error and that nothing reaches storage.
         using var response = await SendAsync(new HttpMethod(method), path);
 
-        await AssertClientErrorStatusAsync(response);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
     }
 
     [Theory]

@@ -120,6 +120,9 @@ public sealed class FuzzTests(FuzzFixture fx, ITestOutputHelper output) : IClass
         }
     }
 
+    /// <summary>A request the HTTP server itself rejects before the application: an encoded NUL in the request target.</summary>
+    private static bool RejectedByHttpServer(FuzzRequest r) => r.Path.Contains("%00", StringComparison.Ordinal);
+
     /// <summary>Checks one request against the three properties; returns the broken one, or null.</summary>
     private async Task<Violation?> CheckAsync(FuzzRequest r)
     {
@@ -143,6 +146,9 @@ public sealed class FuzzTests(FuzzFixture fx, ITestOutputHelper output) : IClass
         catch (HttpRequestException e)
         {
             _snapshot = await ListAsync();
+            // Kestrel refuses a request target with a NUL before the application runs and closes the connection,
+            // which a client still sending a body sees as a broken pipe (see FuzzFindingsTests); nothing was stored.
+            if (RejectedByHttpServer(r) && before.AsSpan().SequenceEqual(_snapshot)) return null;
             return Violate(r, 0, "connection failed instead of an HTTP answer", e.ToString()[..Math.Min(e.ToString().Length, 600)]);
         }
         using var _ = response;
@@ -160,6 +166,7 @@ public sealed class FuzzTests(FuzzFixture fx, ITestOutputHelper output) : IClass
         if (code >= 500 && !IsResourceVersionTooLarge(code, bytes))
             return Violate(r, code, "5xx " + (TryMessage(bytes) is { } m ? $"\"{m[..Math.Min(m.Length, 120)]}\"" : ""), text);
         if (code < 400 || r.Method == "HEAD" || !r.Path.StartsWith("/apis/clusterregistry.k8s.io", StringComparison.Ordinal)) return null;
+        if (code == 400 && bytes.Length == 0 && RejectedByHttpServer(r)) return null;
         if (response.Content.Headers.ContentType?.MediaType != "application/json")
             return Violate(r, code, "error is not a JSON Status", $"Content-Type {response.Content.Headers.ContentType}: {text}");
         try
@@ -204,6 +211,9 @@ public sealed class FuzzTests(FuzzFixture fx, ITestOutputHelper output) : IClass
             }).ToList();
         foreach (var line in report) output.WriteLine(line + "\n");
         Assert.True(cases >= Iterations, $"only {cases} cases ran");
-        Assert.True(violations.Count == 0, $"{violations.Count} of {cases} requests broke a property:\n\n" + string.Join("\n\n", report));
+        // The server's own log (with stack traces of any 500) goes beside the report, for whoever investigates.
+        var serverLog = Path.Combine(Path.GetTempPath(), $"clusterregistry-fuzz-server-{Environment.ProcessId}.log");
+        if (violations.Count > 0) File.WriteAllText(serverLog, fx.Server.Output);
+        Assert.True(violations.Count == 0, $"{violations.Count} of {cases} requests broke a property (server log: {serverLog}):\n\n" + string.Join("\n\n", report));
     }
 }

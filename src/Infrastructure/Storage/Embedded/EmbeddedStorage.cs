@@ -53,6 +53,7 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
         await using (var db = new RegistryDbContext(options))
         {
             await db.Database.EnsureCreatedAsync(ct);
+            await UpgradeAsync(db, ct);
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
             if (!await db.State.AnyAsync(ct))
             {
@@ -61,6 +62,30 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
             }
             var state = await db.State.AsNoTracking().SingleAsync(ct);
             return new EmbeddedStorage(options, ownerLock, state.CurrentRevision, state.CompactedRevision) { DatabasePath = dbPath };
+        }
+    }
+
+    /// <summary>
+    /// Brings a store file made by an earlier version up to the current model: columns added since are added here
+    /// (EnsureCreated only creates missing tables). See docs/decisions/ADR-005-embedded-store.md.
+    /// </summary>
+    private static async Task UpgradeAsync(RegistryDbContext db, CancellationToken ct)
+    {
+        (string Table, string Column, string Definition)[] added =
+        [
+            ("objects", "labels", "TEXT NULL"),
+            ("events", "prev_revision", "INTEGER NOT NULL DEFAULT 0"),
+        ];
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(ct);
+        foreach (var (table, column, definition) in added)
+        {
+            await using var probe = connection.CreateCommand();
+            probe.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+            if (Convert.ToInt64(await probe.ExecuteScalarAsync(ct)) > 0) continue;
+            await using var alter = connection.CreateCommand();
+            alter.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
+            await alter.ExecuteNonQueryAsync(ct);
         }
     }
 
@@ -80,11 +105,30 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
 
     public async ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct)
     {
-        await using var db = Db();
-        return await RelationalReads.GetAsync(db, key, ct);
+        try
+        {
+            await using var db = Db();
+            return await RelationalReads.GetAsync(db, key, ct);
+        }
+        catch (SqliteException e)
+        {
+            throw new StorageException(StorageErrorCode.Unreachable, key, e.Message, inner: e);
+        }
     }
 
     public async ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct)
+    {
+        try
+        {
+            return await ListCoreAsync(prefix, range, ct);
+        }
+        catch (SqliteException e)
+        {
+            throw new StorageException(StorageErrorCode.Unreachable, prefix, e.Message, inner: e);
+        }
+    }
+
+    private async ValueTask<StoredPage> ListCoreAsync(string prefix, ListRange range, CancellationToken ct)
     {
         await using var db = Db();
         await PragmasAsync(db, ct);

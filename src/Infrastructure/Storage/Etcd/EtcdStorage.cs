@@ -307,6 +307,11 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
         {
             return (null, e);
         }
+        catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
+        {
+            // The transport broke under the stream (connection reset): the same as an RpcException, reconnect.
+            return (null, e);
+        }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
             return (null, e);
@@ -326,6 +331,11 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
         }
         catch (RpcException e) when (!ct.IsCancellationRequested)
         {
+            return (null, e);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
+        {
+            // The transport broke under the stream (connection reset): the same as an RpcException, reconnect.
             return (null, e);
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)

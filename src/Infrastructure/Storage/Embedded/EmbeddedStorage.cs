@@ -134,13 +134,7 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
         await PragmasAsync(db, ct);
         // One read transaction: WAL gives it a consistent snapshot across the queries below.
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var state = await db.State.AsNoTracking().SingleAsync(ct);
-        var revision = range.Revision == 0 ? state.CurrentRevision : range.Revision;
-        if (revision > state.CurrentRevision)
-            throw new StorageException(StorageErrorCode.TooLargeRevision, prefix, revision.ToString(), state.CurrentRevision);
-        if (revision < state.CompactedRevision)
-            throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", state.CompactedRevision);
-        return await RelationalReads.ListAsync(db, prefix, range, revision, state.CurrentRevision, ct);
+        return await RelationalReads.ListAtRevisionAsync(db, prefix, range, ct);
     }
 
     public ValueTask<long> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken ct) =>

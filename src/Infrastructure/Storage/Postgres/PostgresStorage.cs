@@ -100,13 +100,7 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
             await using var db = Db();
             // One snapshot for the counter, the rows and the history.
             await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-            var state = await db.State.AsNoTracking().SingleAsync(ct);
-            var revision = range.Revision == 0 ? state.CurrentRevision : range.Revision;
-            if (revision > state.CurrentRevision)
-                throw new StorageException(StorageErrorCode.TooLargeRevision, prefix, revision.ToString(), state.CurrentRevision);
-            if (revision < state.CompactedRevision)
-                throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", state.CompactedRevision);
-            return await RelationalReads.ListAsync(db, prefix, range, revision, state.CurrentRevision, ct, PostgresLabelQuery.Narrow);
+            return await RelationalReads.ListAtRevisionAsync(db, prefix, range, ct, PostgresLabelQuery.Narrow);
         }
         catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, prefix); }
     }

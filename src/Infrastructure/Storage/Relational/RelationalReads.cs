@@ -13,6 +13,22 @@ public static class RelationalReads
     }
 
     /// <summary>
+    /// Lists at the requested revision (0: the latest), inside the caller's read snapshot: too new is TooLargeRevision,
+    /// below the compaction point is Expired.
+    /// </summary>
+    public static async Task<StoredPage> ListAtRevisionAsync(RegistryDbContext db, string prefix, ListRange range, CancellationToken ct,
+        Func<IQueryable<ObjectRow>, Domain.Selection.LabelSelector, IQueryable<ObjectRow>>? narrow = null)
+    {
+        var state = await db.State.AsNoTracking().SingleAsync(ct);
+        var revision = range.Revision == 0 ? state.CurrentRevision : range.Revision;
+        if (revision > state.CurrentRevision)
+            throw new StorageException(StorageErrorCode.TooLargeRevision, prefix, revision.ToString(), state.CurrentRevision);
+        if (revision < state.CompactedRevision)
+            throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", state.CompactedRevision);
+        return await ListAsync(db, prefix, range, revision, state.CurrentRevision, ct, narrow);
+    }
+
+    /// <summary>
     /// Lists <paramref name="prefix"/> as of <paramref name="revision"/> (the caller has checked it is within
     /// [compacted, current]). Keys changed after that revision are rolled back to the previous value of their first
     /// later event, which is what they held at that revision.

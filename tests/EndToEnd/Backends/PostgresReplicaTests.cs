@@ -112,6 +112,30 @@ public sealed class PostgresReplicaTests(PostgresContainer postgres, ITestOutput
         var created = await Api.CreateAsync(_ca, name);
         await using var watch = await RawWatch.OpenAsync(_cb, $"resourceVersion={Api.ResourceVersion(created)}");
 
+        // Load through both replicas for the whole outage: creates and reads, counted by outcome.
+        using var stopLoad = new CancellationTokenSource();
+        var outcomes = new ConcurrentDictionary<int, int>();
+        var load = Task.WhenAll(Enumerable.Range(0, 4).Select(async w =>
+        {
+            var client = w % 2 == 0 ? _ca : _cb;
+            for (var i = 0; !stopLoad.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    using var r = i % 2 == 0
+                        ? await client.PostAsync(Api.Collection, Api.Body(Api.NewCluster(Api.UniqueName($"load{w}"))))
+                        : await client.GetAsync(Api.Collection + "?limit=5");
+                    outcomes.AddOrUpdate((int)r.StatusCode, 1, (_, n) => n + 1);
+                }
+                catch (HttpRequestException)
+                {
+                    outcomes.AddOrUpdate(0, 1, (_, n) => n + 1);
+                }
+                await Task.Delay(20);
+            }
+        }));
+        await Task.Delay(500);
+
         await postgres.StopAsync();
         var sw = System.Diagnostics.Stopwatch.StartNew();
         using (var during = await _ca.GetAsync(Api.Item(name)))
@@ -137,6 +161,12 @@ public sealed class PostgresReplicaTests(PostgresContainer postgres, ITestOutput
             if (code != HttpStatusCode.OK) await Task.Delay(500);
         }
         Assert.Equal(HttpStatusCode.OK, code);
+        await Task.Delay(500);
+        await stopLoad.CancelAsync();
+        await load;
+        output.WriteLine("load outcomes by status: " + string.Join(", ", outcomes.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value}")));
+        Assert.DoesNotContain(0, outcomes.Keys);
+        Assert.All(outcomes.Keys, c => Assert.True(c is 200 or 201 or 503 or 504, $"unexpected status {c} under load"));
 
         // The watch opened before the outage either delivers the change (no gap) or ends; it never skips silently.
         var delivered = false;

@@ -34,7 +34,7 @@ public static class ClusterBodies
     /// JSON nulls where Go would have decoded zero values: <c>"metadata": null</c> is empty metadata and a null string
     /// in a string map is "" (what kube-apiserver's decoder produces), so validation sees every value.
     /// </summary>
-    private static void Normalize(Cluster cluster)
+    internal static void Normalize(Cluster cluster)
     {
         // The serializer leaves a JSON null in a property the type declares non-null.
         cluster.Metadata ??= new ObjectMeta();

@@ -31,7 +31,8 @@ public static class ObjectMetaValidation
         {
             foreach (var msg in NameValidation.IsQualifiedName(key))
                 errs.Add(FieldError.Invalid("metadata.labels", key, msg));
-            foreach (var msg in NameValidation.IsValidLabelValue(value))
+            // A JSON null decodes to "" in Go; the request edge normalizes it, this keeps validation total regardless.
+            foreach (var msg in NameValidation.IsValidLabelValue(value ?? ""))
                 errs.Add(FieldError.Invalid("metadata.labels", value, msg));
         }
 

@@ -70,7 +70,9 @@ public sealed class ApplyClusterHandler(IObjectStorage storage, ClusterCreation 
     {
         try
         {
-            return node.Deserialize<Cluster>(ApiJson.Options) ?? throw new JsonException("null");
+            var cluster = node.Deserialize<Cluster>(ApiJson.Options) ?? throw new JsonException("null");
+            ClusterBodies.Normalize(cluster);
+            return cluster;
         }
         catch (JsonException e)
         {

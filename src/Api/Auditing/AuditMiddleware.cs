@@ -129,13 +129,6 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
 
     private static JsonNode? TryParse(string json)
     {
-        try
-        {
-            return JsonNode.Parse(json);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
+        return Application.Serialization.JsonNodes.TryParse(json);
     }
 }

@@ -33,7 +33,7 @@ public static class IntrospectionApi
         else
         {
             var body = await RequestBody.ReadObjectAsync(http, detail => ApiErrors.BadRequest("SelfSubjectAccessReview cannot be decoded: " + detail));
-            review = JsonNode.Parse(body.GetRawText()) as JsonObject ?? throw ApiErrors.BadRequest("SelfSubjectAccessReview must be an object");
+            review = Application.Serialization.JsonNodes.FromElement(body) as JsonObject ?? throw ApiErrors.BadRequest("SelfSubjectAccessReview must be an object");
         }
         var spec = review["spec"] as JsonObject;
         var resource = spec?["resourceAttributes"] as JsonObject;

@@ -141,10 +141,22 @@ public sealed class FieldSet
                 if (prefix.Count > 0) into.Add(Join(prefix));
                 continue;
             }
+            if (!IsValidSegment(segment))
+                throw ClusterRegistry.Domain.Meta.ApiErrors.Invalid(ClusterRegistry.Domain.Clusters.ClusterResource.Info, "",
+                    [ClusterRegistry.Domain.Meta.FieldError.Invalid("metadata.managedFields", segment, "invalid field path element in fieldsV1")]);
             List<string> path = [.. prefix, segment];
             if (child is JsonObject c && c.Count > 0) Read(c, path, into);
             else into.Add(Join(path));
         }
+    }
+
+    /// <summary>f:name, or k:/v: followed by JSON (an object for k:), as structured-merge-diff writes them.</summary>
+    private static bool IsValidSegment(string segment)
+    {
+        if (segment.StartsWith("f:", StringComparison.Ordinal)) return true;
+        if (!segment.StartsWith("k:", StringComparison.Ordinal) && !segment.StartsWith("v:", StringComparison.Ordinal)) return false;
+        var value = ClusterRegistry.Application.Serialization.JsonNodes.TryParse(segment[2..]);
+        return segment[0] == 'v' ? value is not null || segment[2..] == "null" : value is JsonObject;
     }
 
     /// <summary>A path as kube-apiserver prints it in conflicts: <c>.spec.list[key="v"].field</c>.</summary>

@@ -53,7 +53,7 @@ public static class ObjectDecoder
     {
         if (element.ValueKind == JsonValueKind.Null) return null;
         if (info.Type == typeof(JsonObject) || info.Type == typeof(JsonNode) || info.Type == typeof(JsonElement))
-            return JsonNode.Parse(element.GetRawText());
+            return JsonNodes.FromElement(element);
 
         switch (info.Kind)
         {
@@ -109,7 +109,7 @@ public static class ObjectDecoder
             }
             default:
                 // Primitives, and shapes that do not match the type: the serializer reports type errors.
-                return JsonNode.Parse(element.GetRawText());
+                return JsonNodes.FromElement(element);
         }
     }
 

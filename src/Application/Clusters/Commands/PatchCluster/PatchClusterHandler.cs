@@ -16,7 +16,7 @@ public sealed class PatchClusterHandler(ClusterUpdates updates, IRequestContext 
 {
     public ValueTask<Cluster> Handle(PatchClusterCommand command, CancellationToken ct)
     {
-        var patch = JsonNode.Parse(command.Patch.GetRawText());
+        var patch = Serialization.JsonNodes.FromElement(command.Patch);
         var jsonOps = command.Type == PatchType.Json ? JsonPatch.Parse(patch) : null;
         if (command.Type is PatchType.Merge or PatchType.Strategic && patch is not JsonObject)
             throw ApiErrors.BadRequest("json: cannot unmarshal into Go value of type map[string]interface {}: a merge patch must be a JSON object");

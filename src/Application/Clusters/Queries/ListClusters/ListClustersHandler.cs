@@ -50,7 +50,7 @@ public sealed class ListClustersHandler(IObjectStorage storage) : IQueryHandler<
         }
 
         var list = new ClusterList { Metadata = { ResourceVersion = ResourceVersion.Format(page.Revision) } };
-        foreach (var item in page.Items) list.Items.Add(ClusterCodec.Decode(item));
+        foreach (var item in page.Items) list.Items.Add(ClusterCodec.DecodeShared(item));
         if (page.HasMore && page.Items.Count > 0)
         {
             list.Metadata.Continue = new ContinueToken(page.Revision, page.Items[^1].Key).Encode();

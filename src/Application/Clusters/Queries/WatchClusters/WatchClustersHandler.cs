@@ -30,7 +30,7 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
             var page = await StorageErrors.Guard(
                 () => storage.ListAsync(ClusterKeys.Prefix, new ListRange(Filter: selection.ToFilter(), Labels: selection.Labels), ct), "", "watch");
             foreach (var item in page.Items)
-                yield return new ClusterWatchEvent(WatchEventType.Added, ClusterCodec.Decode(item));
+                yield return new ClusterWatchEvent(WatchEventType.Added, ClusterCodec.DecodeShared(item));
             from = page.Revision;
             if (p.SendInitialEvents == true && p.AllowWatchBookmarks)
                 yield return Bookmark(from, initialEventsEnd: true);
@@ -120,7 +120,8 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
 
     private static ClusterWatchEvent? Translate(StorageEvent e, ClusterSelection selection)
     {
-        var current = e.Value is { } v ? ClusterCodec.Decode(v, e.Revision) : null;
+        var current = e.Value is { } v ? ClusterCodec.DecodeShared(e.Key, v, e.Revision) : null;
+        // A delete reports the last state at the delete's revision: a private copy, not the cached object.
         var previous = e.PrevValue is { } pv ? ClusterCodec.Decode(pv, e.Revision) : null;
         var curMatches = current is not null && selection.Matches(current);
         var prevMatches = previous is not null && selection.Matches(previous);

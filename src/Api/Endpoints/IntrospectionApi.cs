@@ -46,15 +46,7 @@ public static class IntrospectionApi
             ? new AuthorizationAttributes(context.User, S(resource, "verb"), true, ApiGroup: S(resource, "group"), ApiVersion: S(resource, "version"),
                 Resource: S(resource, "resource"), Subresource: S(resource, "subresource"), Name: S(resource, "name"))
             : new AuthorizationAttributes(context.User, S(nonResource, "verb"), false, Path: S(nonResource, "path"));
-        AuthorizationDecision decision;
-        try
-        {
-            decision = await authorizer.AuthorizeAsync(attributes, http.RequestAborted);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            decision = new AuthorizationDecision(false, "authorizer error");
-        }
+        var decision = await authorizer.DecideAsync(attributes, http.RequestAborted);
         review["apiVersion"] = "authorization.k8s.io/v1";
         review["kind"] = "SelfSubjectAccessReview";
         review["metadata"] = new JsonObject { ["creationTimestamp"] = null };

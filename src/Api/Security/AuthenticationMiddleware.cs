@@ -42,15 +42,7 @@ public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator
             var attributes = info.IsResourceRequest
                 ? new AuthorizationAttributes(user, info.Verb, true, ApiGroup: info.Group, ApiVersion: info.Version, Resource: info.Resource, Subresource: info.Subresource, Name: info.Name)
                 : new AuthorizationAttributes(user, info.Verb, false, Path: http.Request.Path.Value ?? "/");
-            AuthorizationDecision decision;
-            try
-            {
-                decision = await authorizer.AuthorizeAsync(attributes, http.RequestAborted);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                decision = new AuthorizationDecision(false, "authorizer error");
-            }
+            var decision = await authorizer.DecideAsync(attributes, http.RequestAborted);
             if (!decision.Allowed)
             {
                 var error = info.IsServedResource

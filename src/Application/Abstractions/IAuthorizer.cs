@@ -27,3 +27,22 @@ public interface IAuthorizer
     /// <summary>Returns the decision for <paramref name="attributes"/>.</summary>
     ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken ct);
 }
+
+public static class AuthorizerExtensions
+{
+    /// <summary>
+    /// Asks <paramref name="authorizer"/> and fails closed: an authorizer that throws (other than for cancellation)
+    /// denies. Every caller goes through here, so no path can let an error through.
+    /// </summary>
+    public static async ValueTask<AuthorizationDecision> DecideAsync(this IAuthorizer authorizer, AuthorizationAttributes attributes, CancellationToken ct)
+    {
+        try
+        {
+            return await authorizer.AuthorizeAsync(attributes, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new AuthorizationDecision(false, "authorizer error");
+        }
+    }
+}

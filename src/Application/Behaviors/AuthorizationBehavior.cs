@@ -42,17 +42,9 @@ internal static class ResourceAuthorization
         if (context.PreAuthorized is { } done && done.IsResourceRequest && done.Resource == r.Resource && done.ApiGroup == r.Group
             && done.Verb == request.Verb && done.Name == (request.Name ?? "") && done.Subresource == (request.Subresource ?? ""))
             return;
-        AuthorizationDecision decision;
-        try
-        {
-            decision = await authorizer.AuthorizeAsync(new AuthorizationAttributes(user, request.Verb, true,
+        var decision = await authorizer.DecideAsync(new AuthorizationAttributes(user, request.Verb, true,
                 ApiGroup: r.Group, ApiVersion: r.Version, Resource: r.Resource,
                 Subresource: request.Subresource ?? "", Name: request.Name ?? ""), ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            decision = new AuthorizationDecision(false, "authorizer error");
-        }
         if (!decision.Allowed)
             throw ApiErrors.Forbidden(r, request.Name, user.Name, request.Verb, request.Subresource, decision.Reason);
     }

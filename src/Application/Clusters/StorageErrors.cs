@@ -15,9 +15,7 @@ public static class StorageErrors
         StorageErrorCode.KeyExists => ApiErrors.AlreadyExists(R, name),
         StorageErrorCode.Conflict => ApiErrors.Conflict(R, name),
         StorageErrorCode.Expired => ApiErrors.Expired(e.Message),
-        StorageErrorCode.TooLargeRevision => new ApiStatusException(504, "Timeout",
-            $"Too large resource version: {e.Message}, current: {e.CurrentRevision}",
-            new StatusDetails { Causes = [new StatusCause { Reason = "ResourceVersionTooLarge", Message = "Too large resource version" }], RetryAfterSeconds = 1 }),
+        StorageErrorCode.TooLargeRevision => ApiErrors.TooLargeResourceVersion(e.Message, e.CurrentRevision),
         StorageErrorCode.Timeout => ApiErrors.Timeout(
             $"The {verb} operation against {R.Qualified} could not be completed at this time, please try again.", 2),
         // The backend's own error text (addresses, driver internals) stays in the server; clients learn what to do.

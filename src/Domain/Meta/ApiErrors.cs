@@ -103,6 +103,14 @@ public static class ApiErrors
     public static ApiStatusException Timeout(string message, int retryAfterSeconds = 1) =>
         new(504, "Timeout", message, new StatusDetails { RetryAfterSeconds = retryAfterSeconds });
 
+    /// <summary>504 for a resourceVersion newer than the store has (storage/errors.go NewTooLargeResourceVersionError).</summary>
+    public static ApiStatusException TooLargeResourceVersion(string requested, long current) =>
+        new(504, "Timeout", $"Too large resource version: {requested}, current: {current}", new StatusDetails
+        {
+            Causes = [new StatusCause { Reason = "ResourceVersionTooLarge", Message = "Too large resource version" }],
+            RetryAfterSeconds = 1,
+        });
+
     public static ApiStatusException TooManyRequests(string message, int retryAfterSeconds) =>
         new(429, "TooManyRequests", message, new StatusDetails { RetryAfterSeconds = retryAfterSeconds });
 

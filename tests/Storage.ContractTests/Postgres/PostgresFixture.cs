@@ -19,7 +19,7 @@ public sealed class PostgresFixture : IAsyncLifetime
     private const int Port = 5432;
     private IContainer? _container;
 
-    static PostgresFixture() => DockerEnvironmentForTests.Configure();
+    static PostgresFixture() => Etcd.DockerEnvironment.Configure();
 
     public IContainer Container => _container ?? throw new InvalidOperationException("postgres is not started");
 
@@ -79,15 +79,5 @@ public sealed class PostgresFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (_container is not null) await _container.DisposeAsync();
-    }
-}
-
-/// <summary>Testcontainers settings for the Debian Docker daemon (shared with the etcd fixture).</summary>
-internal static class DockerEnvironmentForTests
-{
-    public static void Configure()
-    {
-        foreach (var (name, value) in new[] { ("DOCKER_API_VERSION", "1.41"), ("TESTCONTAINERS_RYUK_DISABLED", "true"), ("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1") })
-            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name))) Environment.SetEnvironmentVariable(name, value);
     }
 }

@@ -15,12 +15,7 @@ public static class ResourceVersionWait
         while ((current = await StorageErrors.Guard(() => storage.CurrentRevisionAsync(ct), "", "list")) < revision)
         {
             if (DateTime.UtcNow >= deadline)
-                throw new ApiStatusException(504, "Timeout", $"Too large resource version: {revision}, current: {current}",
-                    new StatusDetails
-                    {
-                        Causes = [new StatusCause { Reason = "ResourceVersionTooLarge", Message = "Too large resource version" }],
-                        RetryAfterSeconds = 1,
-                    });
+                throw ApiErrors.TooLargeResourceVersion(Domain.Meta.ResourceVersion.Format(revision), current);
             await Task.Delay(100, ct);
         }
     }

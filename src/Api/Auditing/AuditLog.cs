@@ -78,7 +78,7 @@ public sealed class AuditLog(AuditOptions options, ILogger<AuditLog> logger) : I
         var auditId = Guid.NewGuid().ToString();
         http.Response.Headers["Audit-Id"] = auditId;
         var now = DateTimeOffset.UtcNow;
-        Write(AuditMiddleware.Event(Level, http, auditId, "ResponseStarted", Hosting.RequestInfo.From(http.Request), now, now, 401, null, null));
+        Write(AuditMiddleware.Event(Level, http, auditId, "ResponseStarted", Hosting.RequestInfo.Of(http), now, now, 401, null, null));
     }
 
     public void Dispose()

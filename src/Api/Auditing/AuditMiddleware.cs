@@ -24,7 +24,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
         var auditId = http.Request.Headers["Audit-ID"].FirstOrDefault() is { Length: > 0 and <= 64 } given ? given : Guid.NewGuid().ToString();
         http.Response.Headers["Audit-Id"] = auditId;
         var received = DateTimeOffset.UtcNow;
-        var info = RequestInfo.From(http.Request);
+        var info = RequestInfo.Of(http);
         var isWatch = info.Verb == "watch";
 
         string? requestBody = null;

@@ -6,7 +6,22 @@ public sealed record RequestInfo(bool IsResourceRequest, string Verb, string Res
     /// <summary>A request on the served clusters resource (authorized by the Mediator pipeline).</summary>
     public bool IsServedResource => IsResourceRequest && Group == Domain.Clusters.ClusterResource.Info.Group && Resource == Domain.Clusters.ClusterResource.Info.Resource;
 
-    public static RequestInfo From(HttpRequest request)
+    /// <summary>
+    /// The request's info, parsed once and kept in the request's features, so logging, limits, authentication,
+    /// authorization and audit all read the same answer.
+    /// </summary>
+    public static RequestInfo Of(HttpContext http)
+    {
+        var info = http.Features.Get<RequestInfo>();
+        if (info is null)
+        {
+            info = From(http.Request);
+            http.Features.Set(info);
+        }
+        return info;
+    }
+
+    private static RequestInfo From(HttpRequest request)
     {
         var parts = (request.Path.Value ?? "").Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
         var method = request.Method.ToUpperInvariant();

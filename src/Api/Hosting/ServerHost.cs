@@ -152,13 +152,14 @@ public static class ServerHost
             o.MessageTemplate = "{RequestMethod} {RequestPath} {Verb} {Resource} {Name} user={User} -> {StatusCode} in {Elapsed:0.0} ms";
             o.EnrichDiagnosticContext = (diagnostics, http) =>
             {
-                var info = RequestInfo.From(http.Request);
+                var info = RequestInfo.Of(http);
                 diagnostics.Set("Verb", info.Verb);
                 diagnostics.Set("Resource", info.Subresource.Length > 0 ? info.Resource + "/" + info.Subresource : info.Resource);
                 diagnostics.Set("Name", info.Name);
             };
             o.GetLevel = (http, _, e) => e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
         });
+        app.UseMiddleware<RequestTargetMiddleware>();
         app.UseMiddleware<StatusExceptionMiddleware>();
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseMiddleware<AuthenticationMiddleware>();
@@ -173,15 +174,7 @@ public static class ServerHost
         // Read-only documents: other methods are 405 Status answers, as kube-apiserver gives.
         foreach (var path in new[] { "/apis", "/apis/{group}", "/apis/{group}/{version}", "/api", "/api/v1", "/version", "/openapi/v2", "/openapi/v3", "/openapi/v3/{**rest}" })
             app.Map(path, (HttpContext _) => throw Domain.Meta.ApiErrors.MethodNotAllowed());
-        app.MapFallback((HttpContext http) =>
-        {
-            if (http.Request.Path.StartsWithSegments("/apis/clusterregistry.k8s.io"))
-                throw new Domain.Meta.ApiStatusException(404, "NotFound", "the server could not find the requested resource",
-                    new Domain.Meta.StatusDetails());
-            http.Response.StatusCode = 404;
-            http.Response.ContentType = "text/plain; charset=utf-8";
-            return http.Response.WriteAsync("404 page not found\n");
-        });
+        app.MapFallback(NotFound.WriteAsync);
 
         app.Lifetime.ApplicationStopping.Register(() => HealthApi.ShuttingDown = true);
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -18,7 +18,7 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next, RequestLimits 
 
     public async Task InvokeAsync(HttpContext http)
     {
-        if (Security.AuthenticationMiddleware.IsHealthPath(http.Request.Path) || RequestInfo.From(http.Request).Verb == "watch")
+        if (Security.AuthenticationMiddleware.IsHealthPath(http.Request.Path) || RequestInfo.Of(http).Verb == "watch")
         {
             await next(http);
             return;

@@ -37,7 +37,7 @@ public sealed class AuthenticationMiddleware(RequestDelegate next, Authenticator
 
         // Every request is authorized here, before its body is read, as kube-apiserver's filter chain does; the
         // Mediator pipeline skips the same check for the served resource and keeps it for other callers.
-        var info = RequestInfo.From(http.Request);
+        var info = RequestInfo.Of(http);
         {
             var attributes = info.IsResourceRequest
                 ? new AuthorizationAttributes(user, info.Verb, true, ApiGroup: info.Group, ApiVersion: info.Version, Resource: info.Resource, Subresource: info.Subresource, Name: info.Name)

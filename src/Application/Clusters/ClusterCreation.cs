@@ -27,10 +27,11 @@ public sealed class ClusterCreation(IObjectStorage storage, IClock clock, IReque
         {
             if (generate) m.Name = GenerateName(m.GenerateName!);
             Prepare(cluster, manager);
+            var bytes = ClusterCodec.EncodeForWrite(cluster);
             if (dryRun) return cluster;
             try
             {
-                var revision = await storage.CreateAsync(ClusterKeys.For(m.Name!), ClusterCodec.Encode(cluster), ct);
+                var revision = await storage.CreateAsync(ClusterKeys.For(m.Name!), bytes, ct);
                 m.ResourceVersion = ResourceVersion.Format(revision);
                 return cluster;
             }

@@ -42,6 +42,9 @@ public sealed class ClusterUpdates(IObjectStorage storage, IRequestContext conte
             var bytes = ClusterCodec.Encode(updated);
             if (bytes.AsSpan().SequenceEqual(stored.Value.Span))
                 return current;
+            // Growing past the limit is refused; an object stored before the limit existed may still shrink.
+            if (bytes.Length > ClusterCodec.MaxObjectBytes && bytes.Length > stored.Value.Length)
+                throw ClusterCodec.TooLarge(bytes.Length);
 
             try
             {

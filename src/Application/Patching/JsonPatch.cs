@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ClusterRegistry.Application.Serialization;
 using ClusterRegistry.Domain.Meta;
 
 namespace ClusterRegistry.Application.Patching;
@@ -12,6 +13,12 @@ namespace ClusterRegistry.Application.Patching;
 public static class JsonPatch
 {
     public const int MaxOperations = 10000;
+
+    /// <summary>
+    /// The most bytes "copy" operations may add to a document in one patch: kube-apiserver's JSONPatchMaxCopyBytes
+    /// (3 MiB), without which a 2 KB patch doubling an array into itself exhausts memory.
+    /// </summary>
+    public const long MaxCopyBytes = 3 * 1024 * 1024;
 
     /// <summary>Parses the operations, rejecting malformed documents with 400 and too many operations with 413.</summary>
     public static IReadOnlyList<JsonObject> Parse(JsonNode? patch)
@@ -34,6 +41,7 @@ public static class JsonPatch
     public static JsonNode Apply(JsonNode document, IReadOnlyList<JsonObject> operations)
     {
         var root = new JsonObject { ["r"] = document.DeepClone() };
+        var copied = 0L;
         foreach (var op in operations)
         {
             var kind = op["op"]!.GetValue<string>();
@@ -52,7 +60,15 @@ public static class JsonPatch
                     Add(root, path, value);
                     break;
                 }
-                case "copy": Add(root, path, Resolve(root, PathOf(op, "from", kind), kind)?.DeepClone()); break;
+                case "copy":
+                {
+                    var value = Resolve(root, PathOf(op, "from", kind), kind);
+                    copied += JsonSize.Of(value);
+                    if (copied > MaxCopyBytes)
+                        throw Fail($"Unable to complete the copy, the accumulated size increase of copy is {copied}, exceeding the limit {MaxCopyBytes}");
+                    Add(root, path, value?.DeepClone());
+                    break;
+                }
                 case "test":
                 {
                     var actual = Resolve(root, path, kind);

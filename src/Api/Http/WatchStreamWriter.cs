@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using ClusterRegistry.Api.Printing;
 using ClusterRegistry.Application.Clusters.Queries.ListClusters;
 using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
@@ -10,7 +11,8 @@ namespace ClusterRegistry.Api.Http;
 /// <summary>
 /// Streams watch events as kube-apiserver does: 200 and headers flushed first, then one compact JSON event per line,
 /// each flushed; Table watches carry a one-row Table per event (columns on the first only). The stream ends cleanly
-/// at timeoutSeconds (default: a random 30–60 minutes) or when the client leaves.
+/// at timeoutSeconds (default: a random 30–60 minutes) or when the client leaves. Each watcher has a bounded queue
+/// of live events; one whose client cannot keep up is closed (see <see cref="WatchOptions.BufferedEvents"/>).
 /// </summary>
 public static class WatchStreamWriter
 {
@@ -42,24 +44,29 @@ public static class WatchStreamWriter
         await response.StartAsync(http.RequestAborted);
         await response.Body.FlushAsync(http.RequestAborted);
 
+        var capacity = http.RequestServices.GetRequiredService<WatchOptions>().BufferedEvents;
+        var queue = Channel.CreateBounded<ClusterWatchEvent>(new BoundedChannelOptions(Math.Max(1, capacity))
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var pump = PumpAsync(events, queue.Writer, cts);
         var columnsSent = false;
         try
         {
-            var hasNext = await events.MoveNextAsync();
-            while (hasNext)
+            await foreach (var e in queue.Reader.ReadAllAsync(cts.Token))
             {
-                var e = events.Current;
                 object payload = e.Error is not null ? e.Error : Transform(e, rep, includeObject, ref columnsSent);
                 var line = JsonSerializer.SerializeToUtf8Bytes(new { type = e.Type, @object = payload }, ApiJson.Options);
                 await response.Body.WriteAsync(line, cts.Token);
                 await response.Body.WriteAsync(Newline, cts.Token);
                 await response.Body.FlushAsync(cts.Token);
-                hasNext = await events.MoveNextAsync();
             }
         }
         catch (OperationCanceledException)
         {
-            // Timeout or client gone: end the chunked response cleanly.
+            // Timeout, client gone or cut for falling behind: end the chunked response.
         }
         catch (Exception e) when (e is not OperationCanceledException && !http.RequestAborted.IsCancellationRequested)
         {
@@ -71,8 +78,53 @@ public static class WatchStreamWriter
         }
         finally
         {
+            await cts.CancelAsync();
+            var overflowed = await pump;
             try { await events.DisposeAsync(); } catch (OperationCanceledException) { }
+            if (overflowed)
+            {
+                // The client stopped reading: drop the connection so what it holds (queued events, unsent bytes) is
+                // freed now rather than when it times out; its client re-watches or re-lists.
+                ApiServerLog.WatchUnresponsive(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Watch"),
+                    capacity, http.Connection.RemoteIpAddress?.ToString() ?? "");
+                http.Abort();
+            }
         }
+    }
+
+    /// <summary>
+    /// Moves events from the handler to the watcher's queue. Initial events wait for room (they are the snapshot the
+    /// client asked for); a live event that finds the queue full closes the watcher and returns true.
+    /// </summary>
+    private static async Task<bool> PumpAsync(IAsyncEnumerator<ClusterWatchEvent> events, ChannelWriter<ClusterWatchEvent> queue,
+        CancellationTokenSource cts)
+    {
+        var live = false;
+        try
+        {
+            while (await events.MoveNextAsync())
+            {
+                var e = events.Current;
+                if (ReferenceEquals(e, ClusterWatchEvent.Live)) live = true;
+                else if (!live) await queue.WriteAsync(e, cts.Token);
+                else if (!queue.TryWrite(e))
+                {
+                    await cts.CancelAsync();
+                    return true;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The watch ended on the writer's side.
+        }
+        catch (Exception e)
+        {
+            queue.TryComplete(e);
+            return false;
+        }
+        queue.TryComplete();
+        return false;
     }
 
     private static object Transform(ClusterWatchEvent e, Representation rep, string includeObject, ref bool columnsSent)

@@ -36,6 +36,7 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
                 yield return Bookmark(from, initialEventsEnd: true);
         }
 
+        yield return ClusterWatchEvent.Live;
         await using var events = Stream(from, ct).GetAsyncEnumerator(ct);
         var last = from;
         var lastBookmark = from;

@@ -24,6 +24,12 @@ public sealed record ClusterWatchEvent(string Type, Cluster? Object, Status? Err
     /// HTTP layer answer errors with a plain Status before it commits to a 200 stream. It is not sent to clients.
     /// </summary>
     public static readonly ClusterWatchEvent Started = new("", null);
+
+    /// <summary>
+    /// Marks the end of the initial events (the current state sent as ADDED): what follows are live changes, which a
+    /// watcher must keep up with or be closed. It is not sent to clients.
+    /// </summary>
+    public static readonly ClusterWatchEvent Live = new("", null);
 }
 
 public sealed class WatchClustersQueryValidator : AbstractValidator<WatchClustersQuery>
@@ -38,4 +44,11 @@ public sealed class WatchClustersQueryValidator : AbstractValidator<WatchCluster
 public sealed class WatchOptions
 {
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many live events may wait for one watcher's client; a watcher that falls further behind is closed (its
+    /// client re-watches or re-lists), as kube-apiserver closes unresponsive watchers, so a client that stops
+    /// reading holds a bounded amount of memory and never slows the others.
+    /// </summary>
+    public int BufferedEvents { get; set; } = 256;
 }

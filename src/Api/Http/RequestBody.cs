@@ -13,7 +13,7 @@ namespace ClusterRegistry.Api.Http;
 public static class RequestBody
 {
     public const int MaxBytes = 3 * 1024 * 1024;
-    public const int MaxDepth = 256;
+    public const int MaxDepth = Domain.Meta.ApiJson.MaxDepth;
 
     public static async Task<byte[]> ReadBytesAsync(HttpContext http)
     {

@@ -20,6 +20,12 @@ public static class JsonPatch
     /// </summary>
     public const long MaxCopyBytes = 3 * 1024 * 1024;
 
+    /// <summary>
+    /// The deepest a patched document may nest, as deep as a request body may (each operation can add depth through
+    /// its path, so the body's own limit does not bound the result).
+    /// </summary>
+    public const int MaxDepth = ApiJson.MaxDepth;
+
     /// <summary>Parses the operations, rejecting malformed documents with 400 and too many operations with 413.</summary>
     public static IReadOnlyList<JsonObject> Parse(JsonNode? patch)
     {
@@ -42,30 +48,42 @@ public static class JsonPatch
     {
         var root = new JsonObject { ["r"] = document.DeepClone() };
         var copied = 0L;
+        var walked = 0L;
         foreach (var op in operations)
         {
             var kind = op["op"]!.GetValue<string>();
             var path = PathOf(op, "path", kind);
             switch (kind)
             {
-                case "add": Add(root, path, ValueOf(op, kind)); break;
+                case "add": Add(root, path, Nested(path, ValueOf(op, kind))); break;
                 case "remove": Remove(root, path, kind); break;
-                case "replace": Remove(root, path, kind); Add(root, path, ValueOf(op, kind)); break;
+                case "replace": Remove(root, path, kind); Add(root, path, Nested(path, ValueOf(op, kind))); break;
                 case "move":
                 {
                     var from = PathOf(op, "from", kind);
                     if (path.StartsWith(from + "/", StringComparison.Ordinal))
                         throw Fail($"move operation can not move to a child of its own location: {from} -> {path}");
                     var value = Remove(root, from, kind);
+                    if (Tokens(path).Length > Tokens(from).Length)
+                    {
+                        // Moving deeper can exceed the depth limit; the walk that checks it is paid from the copy budget.
+                        var (bytes, depth) = JsonSize.Measure(value, MaxCopyBytes - walked);
+                        walked += bytes;
+                        if (walked > MaxCopyBytes)
+                            throw Fail($"Unable to complete the move, the accumulated size of values moved deeper exceeds the limit {MaxCopyBytes}");
+                        CheckDepth(path, depth);
+                    }
                     Add(root, path, value);
                     break;
                 }
                 case "copy":
                 {
                     var value = Resolve(root, PathOf(op, "from", kind), kind);
-                    copied += JsonSize.Of(value);
+                    var (bytes, depth) = JsonSize.Measure(value, MaxCopyBytes - copied);
+                    copied += bytes;
                     if (copied > MaxCopyBytes)
                         throw Fail($"Unable to complete the copy, the accumulated size increase of copy is {copied}, exceeding the limit {MaxCopyBytes}");
+                    CheckDepth(path, depth);
                     Add(root, path, value?.DeepClone());
                     break;
                 }
@@ -82,6 +100,19 @@ public static class JsonPatch
             }
         }
         return root["r"] ?? throw Fail("the patch removed the whole document");
+    }
+
+    /// <summary>Checks the depth a value would reach at <paramref name="path"/> before it is placed there.</summary>
+    private static JsonNode? Nested(string path, JsonNode? value)
+    {
+        if (value is JsonObject or JsonArray) CheckDepth(path, JsonSize.Measure(value, long.MaxValue).Depth);
+        return value;
+    }
+
+    private static void CheckDepth(string path, int valueDepth)
+    {
+        if (Tokens(path).Length - 1 + valueDepth > MaxDepth)
+            throw Fail($"the patched object would exceed the maximum nesting depth of {MaxDepth}");
     }
 
     private static string PathOf(JsonObject op, string name, string kind)

@@ -7,6 +7,9 @@ namespace ClusterRegistry.Domain.Meta;
 /// <summary>The one JSON dialect of the API: camelCase names, nulls omitted, metav1.Time timestamps.</summary>
 public static class ApiJson
 {
+    /// <summary>The deepest a request body or patched object may nest (kube-apiserver's decoders allow as much and more).</summary>
+    public const int MaxDepth = 256;
+
     public static readonly JsonSerializerOptions Options = Create();
 
     private static JsonSerializerOptions Create()
@@ -20,6 +23,8 @@ public static class ApiJson
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
             NumberHandling = JsonNumberHandling.Strict,
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            // Objects sit a few levels below a body's root (lists, watch events), so leave room above MaxDepth.
+            MaxDepth = MaxDepth + 16,
         };
         o.Converters.Add(new KubeTimeConverter());
         o.MakeReadOnly(populateMissingResolver: true);

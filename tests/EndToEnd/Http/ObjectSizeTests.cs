@@ -92,6 +92,54 @@ public sealed class ObjectSizeTests(ServerFixture fixture) : IClassFixture<Serve
         await AssertUnchangedAsync(name, before);
     }
 
+    [Fact]
+    public async Task JsonPatch_CopiesNestingADocumentDeeperAndDeeper_Returns422()
+    {
+        var name = Api.UniqueName("nest");
+        var before = await Api.CreateAsync(_http, name);
+        var ops = "[{\"op\":\"add\",\"path\":\"/spec/n\",\"value\":{}}"
+                  + string.Concat(Enumerable.Repeat(",{\"op\":\"copy\",\"from\":\"/spec/n\",\"path\":\"/spec/n/n\"}", 300)) + "]";
+
+        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name), ops, Api.JsonPatch);
+
+        await Api.AssertFailureAsync(response, HttpStatusCode.UnprocessableEntity, "Invalid");
+        await AssertUnchangedAsync(name, before);
+    }
+
+    [Fact]
+    public async Task JsonPatch_AddsNestingDeeperThanABodyMay_Returns422()
+    {
+        var name = Api.UniqueName("deepadd");
+        var before = await Api.CreateAsync(_http, name);
+        var value = string.Concat(Enumerable.Repeat("{\"n\":", 200)) + "{}" + new string('}', 200);
+        var path = "/spec/n";
+        var ops = new List<string> { $"{{\"op\":\"add\",\"path\":\"{path}\",\"value\":{value}}}" };
+        for (var i = 0; i < 20; i++)
+        {
+            path += string.Concat(Enumerable.Repeat("/n", 200));
+            ops.Add($"{{\"op\":\"add\",\"path\":\"{path}\",\"value\":{value}}}");
+        }
+
+        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name), "[" + string.Join(',', ops) + "]", Api.JsonPatch);
+
+        await Api.AssertFailureAsync(response, HttpStatusCode.UnprocessableEntity, "Invalid");
+        await AssertUnchangedAsync(name, before);
+    }
+
+    [Theory]
+    [InlineData(Api.MergePatch)]
+    [InlineData(Api.StrategicMergePatch)]
+    public async Task MergePatch_WithDeeplyNestedUnknownField_IsNotAServerError(string contentType)
+    {
+        var name = Api.UniqueName("deepmerge");
+        await Api.CreateAsync(_http, name);
+        var value = string.Concat(Enumerable.Repeat("{\"n\":", 100)) + "{}" + new string('}', 100);
+
+        using var response = await Api.SendAsync(_http, HttpMethod.Patch, Api.Item(name), "{\"spec\":{\"x\":" + value + "}}", contentType);
+
+        Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
     private static JsonObject WithConfig(string name, string value, string key = "big0")
     {
         var cluster = Api.NewCluster(name);

@@ -58,9 +58,7 @@ public static class WatchStreamWriter
             await foreach (var e in queue.Reader.ReadAllAsync(cts.Token))
             {
                 object payload = e.Error is not null ? e.Error : Transform(e, rep, includeObject, ref columnsSent);
-                var line = JsonSerializer.SerializeToUtf8Bytes(new { type = e.Type, @object = payload }, ApiJson.Options);
-                await response.Body.WriteAsync(line, cts.Token);
-                await response.Body.WriteAsync(Newline, cts.Token);
+                await response.Body.WriteAsync(WatchEventEncoding.Line(e.Type, payload), cts.Token);
                 await response.Body.FlushAsync(cts.Token);
             }
         }

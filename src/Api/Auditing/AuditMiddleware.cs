@@ -99,7 +99,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
             ["level"] = level.ToString(),
             ["auditID"] = auditId,
             ["stage"] = stage,
-            ["requestURI"] = http.Request.Path.Value + http.Request.QueryString.Value,
+            ["requestURI"] = Http.RequestUri.ForLog(http.Request),
             ["verb"] = info.Verb,
             ["user"] = user is null ? new JsonObject() : new JsonObject
             {

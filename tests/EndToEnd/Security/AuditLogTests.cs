@@ -250,4 +250,28 @@ public sealed class AuditLogTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
         Assert.Empty(ReadEvents());
     }
+
+    [Fact]
+    public async Task AuditLog_CredentialsInTheQuery_AreRedactedFromRequestUri()
+    {
+        var server = await StartAsync("Metadata");
+        using var anonymous = server.CreateClient(null, null);
+        using var client = server.CreateClient(Token, null);
+
+        // Refused (query tokens are not a credential here) and accepted requests alike must not leave it in the log.
+        using var refused = await anonymous.GetAsync(Collection + "?access_token=" + WrongToken);
+        using var listed = await client.GetAsync(Collection + "?limit=5&Access_Token=" + WrongToken + "&password=" + Token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        var id = AuditId(listed);
+        var events = (await EventsForAsync(id))[id];
+        var uri = S(events[^1], "requestURI");
+        Assert.Equal(Collection + "?limit=5&Access_Token=[REDACTED]&password=[REDACTED]", uri);
+        var text = await File.ReadAllTextAsync(AuditPath);
+        Assert.Contains("access_token=[REDACTED]", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(WrongToken, text);
+        Assert.DoesNotContain(Token, text);
+        Assert.DoesNotContain(WrongToken, server.Output);
+    }
 }

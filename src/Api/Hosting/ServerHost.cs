@@ -81,7 +81,11 @@ public static class ServerHost
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = RequestBody.MaxBytes + 1L;
-            k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            // Go's http.Server default, which kube-apiserver keeps: 1 MiB for the request line and headers, so
+            // long label selectors and large bearer tokens are accepted as there.
+            k.Limits.MaxRequestLineSize = 1024 * 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 1024 * 1024;
+            k.Limits.Http2.MaxRequestHeaderFieldSize = 1024 * 1024;
             k.Limits.MaxRequestHeaderCount = 100;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(30);
             k.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);

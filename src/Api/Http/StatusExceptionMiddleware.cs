@@ -36,7 +36,12 @@ public sealed class StatusExceptionMiddleware(RequestDelegate next, ILogger<Stat
             Clear(http);
             var error = e.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? ApiErrors.RequestEntityTooLarge($"limit is {RequestBody.MaxBytes}")
-                : new ApiStatusException(e.StatusCode, e.StatusCode == 400 ? "BadRequest" : "InternalError", e.Message);
+                : new ApiStatusException(e.StatusCode, e.StatusCode switch
+                {
+                    400 => "BadRequest",
+                    408 => "Timeout",
+                    _ => "InternalError",
+                }, e.Message);
             await ResponseWriter.WriteStatusAsync(http, error.ToStatus());
         }
         catch (Exception e) when (!http.Response.HasStarted)

@@ -31,10 +31,14 @@ public sealed class Authenticator(
             return null;
         }
 
-        var header = http.Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        var header = http.Request.Headers.Authorization.ToString().Trim();
+        // kube-apiserver's reading: "Bearer", one space, the token up to the next space. A second space before the
+        // token leaves it empty, which authenticates no one (client-go never sends it; a typo must not pass).
+        var parts = header.Split(' ', 3);
+        if (parts.Length >= 2 && parts[0].Equals("Bearer", StringComparison.OrdinalIgnoreCase))
         {
-            var token = header[7..].Trim();
+            var token = parts[1];
+            if (token.Length == 0) return null;
             var presented = Encoding.UTF8.GetBytes(token);
             foreach (var (known, user) in tokens)
             {

@@ -3,6 +3,7 @@ using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Domain.Clusters;
 using ClusterRegistry.Domain.Meta;
 using Mediator;
+using Lists = ClusterRegistry.Application.Clusters.Queries.ListClusters;
 
 namespace ClusterRegistry.Application.Clusters.Queries.WatchClusters;
 
@@ -19,9 +20,13 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
     {
         var p = query.Parameters;
         var selection = ClusterSelection.Parse(p.LabelSelector, p.FieldSelector);
+        var fromRequested = ResourceVersion.TryParse(p.ResourceVersion, out var rv) && rv > 0 && p.SendInitialEvents != true;
+        // A resourceVersion the store has not reached: wait briefly, then answer 504 "Too large resource version"
+        // before the stream starts, as kube-apiserver does, instead of a silent stream.
+        if (fromRequested) await Lists.ResourceVersionWait.UntilAtLeastAsync(storage, rv, ct);
         yield return ClusterWatchEvent.Started;
         long from;
-        if (ResourceVersion.TryParse(p.ResourceVersion, out var rv) && rv > 0 && p.SendInitialEvents != true)
+        if (fromRequested)
         {
             from = rv;
         }

@@ -66,6 +66,20 @@ public static class ServerHost
         return ca;
     }
 
+    private static readonly List<System.Net.Security.SslApplicationProtocol> Alpn =
+        [System.Net.Security.SslApplicationProtocol.Http2, System.Net.Security.SslApplicationProtocol.Http11];
+
+    private static System.Net.Security.SslServerAuthenticationOptions TlsOptions(CertificateReloader certificates, bool clientCertificates) => new()
+    {
+        ServerCertificateContext = certificates.Current,
+        EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+        ApplicationProtocols = Alpn,
+        // Client certificates are asked for, not required, and checked against the client CA by the authenticator,
+        // so a bad one is a 401 rather than a failed handshake.
+        ClientCertificateRequired = clientCertificates,
+        RemoteCertificateValidationCallback = clientCertificates ? (_, _, _, _) => true : null,
+    };
+
     public static WebApplication Build(ServerOptions options, IObjectStorage storage)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -94,16 +108,11 @@ public static class ServerHost
             k.Listen(System.Net.IPAddress.Parse(options.BindAddress), options.SecurePort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(https =>
+                listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    https.ServerCertificateSelector = (_, _) => certificates.Current;
-                    https.SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
-                    if (clientCa is not null)
-                    {
-                        // Certificates are checked against the client CA by the authenticator, so a bad one is a 401.
-                        https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-                        https.AllowAnyClientCertificate();
-                    }
+                    // The handshake takes the prebuilt context; a certificate selector would rebuild the chain per connection.
+                    OnConnection = _ => ValueTask.FromResult(TlsOptions(certificates, clientCa is not null)),
+                    HandshakeTimeout = TimeSpan.FromSeconds(10),
                 });
             });
         });

@@ -387,13 +387,35 @@ public sealed class EmbeddedStorage : IObjectStorage, IStorageHealth, IAsyncDisp
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _broadcaster.CompleteAll();
+        await CheckpointAsync();
         // Connections close before the lock is released, so the next owner never meets one of ours.
-        using (var connection = new SqliteConnection(ConnectionString(DatabasePath, pooling: true)))
+        await using (var connection = new SqliteConnection(ConnectionString(DatabasePath, pooling: true)))
             SqliteConnection.ClearPool(connection);
         _directory.Dispose();
-        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Folds the WAL into registry.db on a clean stop, so the file alone is the whole store (for a copy, and for the
+    /// next start's integrity check). Best effort: a store that cannot be written keeps its WAL, which SQLite replays.
+    /// </summary>
+    private async Task CheckpointAsync()
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            await using var db = Db();
+            await db.Database.OpenConnectionAsync();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        catch (SqliteException)
+        {
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 }

@@ -15,6 +15,7 @@ internal sealed class EmbeddedFaults(string databasePath, ILogger logger)
     private readonly HashSet<string> _logged = [];
     private string? _corruption;
     private string? _writeFailure;
+    private volatile bool _faulted;
 
     /// <summary>Set once a read or write met a corrupt page; the store is not ready again until restarted.</summary>
     public string? Corruption { get { lock (_gate) return _corruption; } }
@@ -32,22 +33,29 @@ internal sealed class EmbeddedFaults(string databasePath, ILogger logger)
             if (IsCorruption(e)) _corruption ??= cause;
             if (write) _writeFailure = cause;
             log = _logged.Add(cause);
+            _faulted = true;
         }
         if (log)
-            logger.LogError("embedded store {Operation} failed: {Cause}; requests answer 503 and this cause is not logged again until the store recovers",
-                operation, cause);
+            logger.LogError("{Cause} ({Operation} failed; requests answer 503, and this cause is not logged again until the store recovers)",
+                cause, operation);
         return new StorageException(StorageErrorCode.Unreachable, key, cause, inner: e);
     }
 
     /// <summary>A write (or the readiness check's write) committed: a write outage, if any, is over.</summary>
     public void WriteSucceeded()
     {
+        // Every write ends here: without an outage it must not contend on the lock.
+        if (!_faulted) return;
         string? recovered;
         lock (_gate)
         {
             recovered = _writeFailure;
             _writeFailure = null;
-            if (_corruption is null) _logged.Clear();
+            if (_corruption is null)
+            {
+                _logged.Clear();
+                _faulted = false;
+            }
         }
         if (recovered is not null) logger.LogInformation("embedded store {Path} accepts writes again", databasePath);
     }
@@ -67,6 +75,4 @@ internal sealed class EmbeddedFaults(string databasePath, ILogger logger)
     };
 
     public static bool IsCorruption(SqliteException e) => (e.SqliteErrorCode & 0xff) is SqliteCodes.Corrupt or SqliteCodes.NotADatabase;
-
-    public static bool IsReadOnly(SqliteException e) => (e.SqliteErrorCode & 0xff) is SqliteCodes.ReadOnly or SqliteCodes.Permission;
 }

@@ -142,4 +142,30 @@ public sealed class EmbeddedDataDirectoryTests(ITestOutputHelper output) : IDisp
         await Api.CreateAsync(client, Api.UniqueName("dd"));
         Assert.Matches(new Regex("embedded store .* accepts writes again"), server.Output);
     }
+
+    [Fact]
+    public async Task Running_GarbageInPages_Lists503StatusCorruptionLoggedOnceReadyzFailsNamingIt()
+    {
+        await WriteStoreAsync(clusters: 60);
+        await using var server = await ServerProcess.StartAsync(_dataDir);
+        using var client = server.CreateClient();
+        // Damaged under the running server: the start-time check passed, and no list has cached the pages yet.
+        DatabaseDamage.GarbagePages(Db);
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.GetAsync(Api.Collection);
+            await Api.AssertFailureAsync(response, HttpStatusCode.ServiceUnavailable, "ServiceUnavailable");
+        }
+
+        using var readyz = await client.GetAsync("/readyz/embedded");
+        var cause = await readyz.Content.ReadAsStringAsync();
+        output.WriteLine(cause);
+        Assert.Equal(HttpStatusCode.InternalServerError, readyz.StatusCode);
+        Assert.Contains($"{Db} is corrupt", cause);
+        Assert.Contains("malformed", cause);
+        var logged = server.Output.Split('\n').Where(l => l.Contains(" ERR embedded store ")).ToList();
+        foreach (var line in logged) output.WriteLine(line);
+        Assert.Contains("malformed", Assert.Single(logged));
+    }
 }

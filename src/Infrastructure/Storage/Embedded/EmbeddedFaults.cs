@@ -64,7 +64,7 @@ internal sealed class EmbeddedFaults(string databasePath, ILogger logger)
     public static string Describe(string databasePath, SqliteException e) => (e.SqliteErrorCode & 0xff) switch
     {
         SqliteCodes.Corrupt or SqliteCodes.NotADatabase =>
-            $"embedded store {databasePath} is corrupt ({e.Message}); stop the server and restore the file from a backup",
+            $"embedded store {databasePath} is corrupt ({e.Message}); move it away or restore it from a backup (a restart runs the integrity check again)",
         SqliteCodes.ReadOnly or SqliteCodes.Permission =>
             $"embedded store {databasePath} is read-only ({e.Message}); make the file and its directory writable by the server",
         SqliteCodes.Full => $"embedded store {databasePath} cannot grow: the disk is full ({e.Message})",

@@ -30,7 +30,7 @@ public static class StorageFactory
             case "postgres":
                 return await PostgresStorage.OpenAsync(options.PostgresConnectionString!, logger, migrate: true, ct);
             default:
-                return await EmbeddedStorage.OpenAsync(options.DataDir, ct);
+                return await EmbeddedStorage.OpenAsync(options.DataDir, logger, ct);
         }
     }
 }

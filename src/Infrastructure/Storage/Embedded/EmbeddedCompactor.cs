@@ -1,3 +1,4 @@
+using ClusterRegistry.Application.Abstractions;
 using Microsoft.Extensions.Hosting;
 
 namespace ClusterRegistry.Infrastructure.Storage.Embedded;
@@ -14,7 +15,15 @@ public sealed class EmbeddedCompactor(EmbeddedStorage storage, TimeSpan interval
         using var timer = new PeriodicTimer(interval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            await storage.CompactAsync(previous, stoppingToken);
+            try
+            {
+                await storage.CompactAsync(previous, stoppingToken);
+            }
+            catch (StorageException)
+            {
+                // The store has logged the cause and readyz reports it; an exception escaping here would stop the host,
+                // and compaction simply runs again at the next tick.
+            }
             previous = await storage.CurrentRevisionAsync(stoppingToken);
         }
     }

@@ -2,67 +2,159 @@ using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Infrastructure.Storage.Relational;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClusterRegistry.Infrastructure.Storage.Embedded;
 
 /// <summary>
-/// The default store: one SQLite file in the data directory, owned by one process (an exclusive lock file).
+/// The default store: one SQLite file in the data directory, owned by one process (an OS lock on the file).
 /// Writes are serialized in-process; each commits the object row, an event row and the revision counter in one
 /// transaction, then is published to watchers in revision order. Watches replay history from the event table
 /// and follow live events, so a watcher that falls behind catches up from disk rather than losing events.
+/// The file is trusted only after it has been checked at start (see <see cref="OpenAsync(string, ILogger, CancellationToken)"/>);
+/// faults met later are storage errors (503) logged once, and reported by <see cref="CheckHealthAsync"/>.
 /// </summary>
-public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
+public sealed class EmbeddedStorage : IObjectStorage, IStorageHealth, IAsyncDisposable
 {
     private readonly DbContextOptions<RegistryDbContext> _options;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly WatchBroadcaster _broadcaster = new();
-    private readonly FileStream _ownerLock;
+    private readonly EmbeddedDataDirectory _directory;
+    private readonly EmbeddedFaults _faults;
     private long _current;
     private long _compacted;
 
-    private EmbeddedStorage(DbContextOptions<RegistryDbContext> options, FileStream ownerLock, long current, long compacted)
+    /// <summary>
+    /// Changes a row and changes it back: the page really is written at commit (SQLite skips writing a row updated
+    /// to the value it already has, which would make a "no-op" probe pass on a file that cannot be written).
+    /// </summary>
+    private const string WriteProbeSql =
+        "UPDATE store_state SET compacted_revision = compacted_revision + 1; UPDATE store_state SET compacted_revision = compacted_revision - 1;";
+
+    private EmbeddedStorage(DbContextOptions<RegistryDbContext> options, EmbeddedDataDirectory directory, EmbeddedFaults faults,
+        long current, long compacted)
     {
         _options = options;
-        _ownerLock = ownerLock;
+        _directory = directory;
+        _faults = faults;
         _current = current;
         _compacted = compacted;
     }
 
     public string Name => "embedded";
 
-    public string? DatabasePath { get; private init; }
+    public string DatabasePath => _directory.DatabasePath;
 
-    /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>; fails if another process owns it.</summary>
-    public static async Task<EmbeddedStorage> OpenAsync(string dataDirectory, CancellationToken ct = default)
+    /// <summary>Opens the store in <paramref name="dataDirectory"/> without logging run-time faults (tests, tools).</summary>
+    public static Task<EmbeddedStorage> OpenAsync(string dataDirectory, CancellationToken ct = default) =>
+        OpenAsync(dataDirectory, NullLogger.Instance, ct);
+
+    /// <summary>
+    /// Opens the store in <paramref name="dataDirectory"/>, initialising it only when it holds no database at all.
+    /// Throws <see cref="InvalidOperationException"/> with one line naming the file and the cause when the directory
+    /// is not writable, another process owns it, or its database is empty, not SQLite, corrupt (quick_check) or
+    /// read-only: a store that cannot be trusted is refused, never silently replaced.
+    /// </summary>
+    public static async Task<EmbeddedStorage> OpenAsync(string dataDirectory, ILogger logger, CancellationToken ct = default)
     {
-        Directory.CreateDirectory(dataDirectory);
-        var lockPath = Path.Combine(dataDirectory, "registry.lock");
-        FileStream ownerLock;
+        var directory = EmbeddedDataDirectory.Claim(dataDirectory);
         try
         {
-            ownerLock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            if (!directory.DatabaseExisted)
+            {
+                await InitializeAsync(directory.InitPath, ct);
+                directory.Publish();
+            }
+            var (current, compacted) = await CheckAndLoadAsync(directory, ct);
+            return new EmbeddedStorage(Options(directory.DatabasePath, pooling: true), directory,
+                new EmbeddedFaults(directory.DatabasePath, logger), current, compacted);
         }
-        catch (IOException e)
+        catch (SqliteException e)
+        {
+            directory.Dispose();
+            throw new InvalidOperationException(EmbeddedFaults.Describe(directory.DatabasePath, e), e);
+        }
+        catch
+        {
+            directory.Dispose();
+            throw;
+        }
+    }
+
+    private static DbContextOptions<RegistryDbContext> Options(string path, bool pooling) =>
+        new DbContextOptionsBuilder<RegistryDbContext>()
+            .UseSqlite(ConnectionString(path, pooling))
+            .Options;
+
+    private static string ConnectionString(string path, bool pooling) =>
+        new SqliteConnectionStringBuilder { DataSource = path, Pooling = pooling }.ToString();
+
+    /// <summary>
+    /// Builds a new store in a side file that is renamed into place when complete, so a crash during initialisation
+    /// leaves no half-made (or empty) registry.db that a later start would have to refuse.
+    /// </summary>
+    private static async Task InitializeAsync(string path, CancellationToken ct)
+    {
+        await using var db = new RegistryDbContext(Options(path, pooling: false));
+        await db.Database.EnsureCreatedAsync(ct);
+        db.State.Add(new StoreStateRow { Id = 1, CurrentRevision = 1, CompactedRevision = 0 });
+        await db.SaveChangesAsync(ct);
+        // Last, so the WAL is empty when this connection closes and nothing is left beside the file that is renamed.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+    }
+
+    /// <summary>
+    /// Checks that the database can be trusted (integrity, our schema, writable) and reads the revision counters.
+    /// SQLite errors escape to <see cref="OpenAsync(string, ILogger, CancellationToken)"/>, which turns them into one line.
+    /// </summary>
+    private static async Task<(long Current, long Compacted)> CheckAndLoadAsync(EmbeddedDataDirectory directory, CancellationToken ct)
+    {
+        var path = directory.DatabasePath;
+        await using var db = new RegistryDbContext(Options(path, pooling: false));
+        await db.Database.OpenConnectionAsync(ct);
+        if (directory.DatabaseExisted)
+        {
+            // quick_check reads every page (O(N), no index cross-check): a damaged page is found now, not by the
+            // first list that happens to touch it.
+            var problems = new List<string>();
+            await using (var check = db.Database.GetDbConnection().CreateCommand())
+            {
+                check.CommandText = "PRAGMA quick_check(3)";
+                await using var rows = await check.ExecuteReaderAsync(ct);
+                while (await rows.ReadAsync(ct)) problems.Add(rows.GetString(0));
+            }
+            if (problems is not ["ok"])
+            {
+                // One line: SQLite's report spans lines and starts with a "*** in database main ***" banner.
+                var found = problems.SelectMany(p => p.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    .Where(line => !line.StartsWith("***", StringComparison.Ordinal)).Take(2);
+                throw new InvalidOperationException(
+                    $"embedded store {path} is corrupt (quick_check: {string.Join("; ", found)}); move it away or restore it from a backup");
+            }
+        }
+        StoreStateRow? state;
+        try
+        {
+            state = await db.State.AsNoTracking().SingleOrDefaultAsync(ct);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 1)
         {
             throw new InvalidOperationException(
-                $"the data directory {dataDirectory} is in use by another clusterregistry process (lock file {lockPath})", e);
+                $"embedded store {path} is a SQLite database but not a clusterregistry store ({e.Message}); move it away or restore it from a backup", e);
         }
-        var dbPath = Path.Combine(dataDirectory, "registry.db");
-        var connection = new SqliteConnectionStringBuilder { DataSource = dbPath, Pooling = true }.ToString();
-        var options = new DbContextOptionsBuilder<RegistryDbContext>().UseSqlite(connection).Options;
-        await using (var db = new RegistryDbContext(options))
+        if (state is null)
+            throw new InvalidOperationException(
+                $"embedded store {path} holds no revision counter (store_state is empty); move it away or restore it from a backup");
+        await UpgradeAsync(db, ct);
+        // A read-only file (or journal) opens and reads fine; only a write tells, so try one and roll it back.
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            await db.Database.EnsureCreatedAsync(ct);
-            await UpgradeAsync(db, ct);
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
-            if (!await db.State.AnyAsync(ct))
-            {
-                db.State.Add(new StoreStateRow { Id = 1, CurrentRevision = 1, CompactedRevision = 0 });
-                await db.SaveChangesAsync(ct);
-            }
-            var state = await db.State.AsNoTracking().SingleAsync(ct);
-            return new EmbeddedStorage(options, ownerLock, state.CurrentRevision, state.CompactedRevision) { DatabasePath = dbPath };
+            await db.Database.ExecuteSqlRawAsync(WriteProbeSql, ct);
+            await tx.RollbackAsync(ct);
         }
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        return (state.CurrentRevision, state.CompactedRevision);
     }
 
     /// <summary>
@@ -112,7 +204,7 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
         }
         catch (SqliteException e)
         {
-            throw new StorageException(StorageErrorCode.Unreachable, key, e.Message, inner: e);
+            throw _faults.Fail(e, key, "read", write: false);
         }
     }
 
@@ -124,7 +216,7 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
         }
         catch (SqliteException e)
         {
-            throw new StorageException(StorageErrorCode.Unreachable, prefix, e.Message, inner: e);
+            throw _faults.Fail(e, prefix, "list", write: false);
         }
     }
 
@@ -165,16 +257,22 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
             await tx.CommitAsync(CancellationToken.None);
             Volatile.Write(ref _current, revision);
             _broadcaster.Publish(change);
+            _faults.WriteSucceeded();
             return revision;
         }
-        catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: 19 })
+        catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: SqliteCodes.Constraint })
         {
             // A constraint violation means another writer got there first: only possible on create.
             throw new StorageException(StorageErrorCode.KeyExists, key, "key exists", inner: e);
         }
+        catch (DbUpdateException e) when (e.InnerException is SqliteException inner)
+        {
+            // EF wraps the file's faults (read-only, I/O) too; they are the store's failure, not the request's.
+            throw _faults.Fail(inner, key, "write", write: true);
+        }
         catch (SqliteException e)
         {
-            throw new StorageException(StorageErrorCode.Unreachable, key, e.Message, inner: e);
+            throw _faults.Fail(e, key, "write", write: true);
         }
         finally
         {
@@ -185,16 +283,28 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
     public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) =>
         RelationalWatch.WatchAsync(_broadcaster, prefix, afterRevision, async (last, token) =>
         {
-            await using var db = Db();
-            // The compaction point and the events are read in one snapshot, so a concurrent compaction either
-            // happened before (Expired) or not at all for this read: never a silent gap.
-            await PragmasAsync(db, token);
-            await using var tx = await db.Database.BeginTransactionAsync(token);
-            var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(token);
-            if (last < compacted)
-                throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", compacted);
-            return await RelationalReads.EventsAfterAsync(db, prefix, last, RelationalWatch.EventBatch, token);
+            try
+            {
+                return await EventsAfterAsync(prefix, last, token);
+            }
+            catch (SqliteException e)
+            {
+                throw _faults.Fail(e, prefix, "watch", write: false);
+            }
         }, ct);
+
+    private async Task<List<EventRow>> EventsAfterAsync(string prefix, long last, CancellationToken token)
+    {
+        await using var db = Db();
+        // The compaction point and the events are read in one snapshot, so a concurrent compaction either
+        // happened before (Expired) or not at all for this read: never a silent gap.
+        await PragmasAsync(db, token);
+        await using var tx = await db.Database.BeginTransactionAsync(token);
+        var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(token);
+        if (last < compacted)
+            throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", compacted);
+        return await RelationalReads.EventsAfterAsync(db, prefix, last, RelationalWatch.EventBatch, token);
+    }
 
     public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) => ValueTask.FromResult(Volatile.Read(ref _current));
 
@@ -216,6 +326,11 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
             await db.State.ExecuteUpdateAsync(s => s.SetProperty(x => x.CompactedRevision, revision), ct);
             await tx.CommitAsync(ct);
             Volatile.Write(ref _compacted, revision);
+            _faults.WriteSucceeded();
+        }
+        catch (SqliteException e)
+        {
+            throw _faults.Fail(e, "", "compaction", write: true);
         }
         finally
         {
@@ -225,10 +340,82 @@ public sealed class EmbeddedStorage : IObjectStorage, IAsyncDisposable
 
     public long CompactedRevision => Volatile.Read(ref _compacted);
 
+    /// <summary>
+    /// Null when the file can be read (and, after a failed write, written: the check then commits a no-op write,
+    /// so the store reports recovery without waiting for client traffic); otherwise the cause, as logged.
+    /// Corruption found at run time keeps the store unready until a restart runs the integrity check again.
+    /// </summary>
+    public async ValueTask<string?> CheckHealthAsync(CancellationToken ct)
+    {
+        if (_faults.Corruption is { } corruption) return corruption;
+        var writing = _faults.WriteFailure is not null;
+        try
+        {
+            if (writing) await ProbeWriteAsync(ct);
+            else await ProbeReadAsync(ct);
+            return null;
+        }
+        catch (SqliteException e)
+        {
+            return _faults.Fail(e, "", "readiness check", write: writing).Message;
+        }
+    }
+
+    private async Task ProbeReadAsync(CancellationToken ct)
+    {
+        await using var db = Db();
+        await PragmasAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.State.AsNoTracking().SingleAsync(ct);
+    }
+
+    private async Task ProbeWriteAsync(CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var db = Db();
+            await PragmasAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync(WriteProbeSql, ct);
+            await tx.CommitAsync(CancellationToken.None);
+            _faults.WriteSucceeded();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _broadcaster.CompleteAll();
-        await _ownerLock.DisposeAsync();
-        SqliteConnection.ClearAllPools();
+        await CheckpointAsync();
+        // Connections close before the lock is released, so the next owner never meets one of ours.
+        await using (var connection = new SqliteConnection(ConnectionString(DatabasePath, pooling: true)))
+            SqliteConnection.ClearPool(connection);
+        _directory.Dispose();
+    }
+
+    /// <summary>
+    /// Folds the WAL into registry.db on a clean stop, so the file alone is the whole store (for a copy, and for the
+    /// next start's integrity check). Best effort: a store that cannot be written keeps its WAL, which SQLite replays.
+    /// </summary>
+    private async Task CheckpointAsync()
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            await using var db = Db();
+            await db.Database.OpenConnectionAsync();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        catch (SqliteException)
+        {
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 }

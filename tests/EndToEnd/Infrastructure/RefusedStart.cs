@@ -1,0 +1,45 @@
+using System.Diagnostics;
+
+namespace ClusterRegistry.Tests.EndToEnd.Infrastructure;
+
+/// <summary>A server that is expected to refuse to start: how it exited and everything it printed.</summary>
+public sealed record RefusedStart(int ExitCode, string Output)
+{
+    /// <summary>Runs <c>clusterregistry standalone</c> on <paramref name="dataDir"/> and waits for it to exit (it is killed after 60 s).</summary>
+    public static async Task<RefusedStart> RunAsync(string dataDir)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { ServerProcess.ServerDll, "standalone", "--data-dir", dataDir, "--secure-port", ServerProcess.FreePort().ToString() })
+            psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new Xunit.Sdk.XunitException("the server started instead of refusing:\n" + await stdout + await stderr);
+        }
+        return new RefusedStart(process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>
+    /// Asserts a refusal as an operator should see it: a non-zero exit and exactly one line, naming
+    /// <paramref name="expected"/>, with no unhandled exception or stack trace. Returns that line.
+    /// </summary>
+    public string AssertOneLine(string expected)
+    {
+        Assert.True(ExitCode != 0, $"exit code 0:\n{Output}");
+        Assert.DoesNotContain("Unhandled exception", Output);
+        Assert.DoesNotContain("   at ", Output);
+        var lines = Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var line = Assert.Single(lines);
+        Assert.Contains("clusterregistry: ", line);
+        Assert.Contains(expected, line);
+        return line;
+    }
+}

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClusterRegistry.Application.Abstractions;
@@ -51,10 +50,7 @@ public sealed class WebhookAuthorizer : IAuthorizer, IDisposable
         {
             try
             {
-                using var response = await _http.PostAsJsonAsync(_options.Config.Server, review, ct);
-                if (!response.IsSuccessStatusCode)
-                    throw new HttpRequestException($"webhook answered {(int)response.StatusCode}");
-                var body = await response.Content.ReadFromJsonAsync<JsonObject>(ct) ?? throw new JsonException("empty response");
+                var body = await WebhookPost.SendAsync(_http, _options.Config.Server, review, ct);
                 var status = body["status"] as JsonObject;
                 var allowed = status?["allowed"]?.GetValue<bool>() == true;
                 var denied = status?["denied"]?.GetValue<bool>() == true;

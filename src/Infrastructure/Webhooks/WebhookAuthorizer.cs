@@ -69,7 +69,7 @@ public sealed class WebhookAuthorizer : IAuthorizer, IDisposable
                     await Task.Delay(Backoff[attempt], ct);
                     continue;
                 }
-                WebhookLog.AuthorizerFailed(_logger, e.Message);
+                WebhookLog.AuthorizerFailed(_logger, WebhookPost.Describe(_options.Config.Server), WebhookPost.Cause(e));
                 return new AuthorizationDecision(false, "authorization webhook error");
             }
         }
@@ -109,9 +109,9 @@ public sealed class WebhookAuthorizer : IAuthorizer, IDisposable
 
 internal static partial class WebhookLog
 {
-    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Authorization webhook failed, denying: {Error}")]
-    public static partial void AuthorizerFailed(ILogger logger, string error);
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Authorization webhook {Webhook} failed, denying: {Error}")]
+    public static partial void AuthorizerFailed(ILogger logger, string webhook, string error);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Token review webhook failed, not authenticated: {Error}")]
-    public static partial void TokenReviewFailed(ILogger logger, string error);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Token review webhook {Webhook} failed, not authenticated: {Error}")]
+    public static partial void TokenReviewFailed(ILogger logger, string webhook, string error);
 }

@@ -85,4 +85,17 @@ public sealed class Kubectl120GitOpsTests(GitOpsFixture fx) : IClassFixture<GitO
         Assert.Contains("cluster.clusterregistry.k8s.io/dry-120-new created (server dry run)", create.Stdout);
         Assert.NotEqual(0, (await fx.Kubectl.RunAsync("get cluster dry-120-new")).ExitCode);
     }
+
+    [Fact]
+    public async Task Create_UnknownField_RejectedByClientSideValidation()
+    {
+        var manifest = GitOpsFixture.Manifest("validate-120", ("0.0.0.0/0", "a.example.com")).Replace("serverAddress:", "serverAdress:", StringComparison.Ordinal);
+
+        var r = await K.RunAsync("create -f -", manifest);
+
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("error validating data", r.Stderr);
+        Assert.Contains("ValidationError(Cluster.spec.kubernetesApiEndpoints.serverEndpoints[0]): unknown field \"serverAdress\"", r.Stderr);
+        Assert.NotEqual(0, (await fx.Kubectl.RunAsync("get cluster validate-120")).ExitCode);
+    }
 }

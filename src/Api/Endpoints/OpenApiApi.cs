@@ -47,7 +47,9 @@ public static class OpenApiApi
         });
         app.MapGet("/openapi/v2", (HttpContext http) =>
         {
-            var (json, hash) = OpenApiDocuments.V2.Value;
+            var accept = http.Request.Headers.Accept.ToString();
+            var protobuf = accept.Contains("protobuf", StringComparison.OrdinalIgnoreCase) && !accept.StartsWith("application/json", StringComparison.Ordinal);
+            var hash = protobuf ? OpenApiDocuments.V2Protobuf.Value.Hash : OpenApiDocuments.V2.Value.Hash;
             http.Response.Headers.ETag = "\"" + hash + "\"";
             http.Response.Headers.Vary = "Accept";
             if (http.Request.Headers.IfNoneMatch.ToString() == "\"" + hash + "\"")
@@ -55,15 +57,14 @@ public static class OpenApiApi
                 http.Response.StatusCode = 304;
                 return Task.CompletedTask;
             }
-            var accept = http.Request.Headers.Accept.ToString();
-            if (accept.Contains("protobuf", StringComparison.OrdinalIgnoreCase) && !accept.StartsWith("application/json", StringComparison.Ordinal))
+            if (protobuf)
             {
                 // kube-openapi serves the protobuf document as octet-stream: Go clients reject the "@" in the spec media type.
                 http.Response.ContentType = "application/octet-stream";
-                return http.Response.Body.WriteAsync(OpenApiDocuments.V2Protobuf()).AsTask();
+                return http.Response.Body.WriteAsync(OpenApiDocuments.V2Protobuf.Value.Bytes).AsTask();
             }
             http.Response.ContentType = MediaTypes.Json;
-            return http.Response.WriteAsync(json);
+            return http.Response.WriteAsync(OpenApiDocuments.V2.Value.Json);
         });
         return app;
     }

@@ -169,6 +169,9 @@ public static class ServerHost
                 diagnostics.Set("Verb", info.Verb);
                 diagnostics.Set("Resource", info.Subresource.Length > 0 ? info.Resource + "/" + info.Subresource : info.Resource);
                 diagnostics.Set("Name", info.Name);
+                // Health probes skip authentication and a failed one has no user; without a value Serilog would print
+                // the template's literal "{User}".
+                if (http.Items[typeof(UserInfo)] is not UserInfo) diagnostics.Set("User", "-");
             };
             o.GetLevel = (http, _, e) => e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
         });

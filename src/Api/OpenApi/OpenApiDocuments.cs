@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Google.Protobuf;
 using ClusterRegistry.Domain.Clusters;
 using ClusterRegistry.Domain.Meta;
 
@@ -198,29 +199,12 @@ public static class OpenApiDocuments
     }
 
     /// <summary>
-    /// A minimal gnostic openapi_v2.Document in protobuf (swagger, info, empty paths). Older kubectl (1.20) validates
-    /// with the v2 protobuf document and skips kinds it does not find, so this keeps it working without a protobuf
-    /// dependency; field numbers from google/gnostic openapiv2/OpenAPIv2.proto.
+    /// The v2 document as gnostic's protobuf <c>openapi.v2.Document</c>, converted from the JSON document served
+    /// beside it, with its own hash: kubectl caches /openapi/v2 by ETag, and the two bodies differ.
     /// </summary>
-    public static byte[] V2Protobuf()
+    public static readonly Lazy<(byte[] Bytes, string Hash)> V2Protobuf = new(() =>
     {
-        var info = Concat(Field(1, "ClusterRegistry"u8.ToArray()), Field(2, "v1alpha1"u8.ToArray()));
-        return Concat(Field(1, "2.0"u8.ToArray()), Field(2, info), Field(8, []));
-    }
-
-    private static byte[] Field(int number, byte[] payload)
-    {
-        var bytes = new List<byte> { (byte)((number << 3) | 2) };
-        var length = (uint)payload.Length;
-        do
-        {
-            var b = (byte)(length & 0x7f);
-            length >>= 7;
-            bytes.Add(length > 0 ? (byte)(b | 0x80) : b);
-        } while (length > 0);
-        bytes.AddRange(payload);
-        return [.. bytes];
-    }
-
-    private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
+        var bytes = GnosticV2.Convert((JsonObject)JsonNode.Parse(V2.Value.Json)!).ToByteArray();
+        return (bytes, Convert.ToHexString(SHA512.HashData(bytes)));
+    });
 }

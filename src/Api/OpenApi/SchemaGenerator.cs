@@ -19,6 +19,21 @@ public sealed class SchemaGenerator(string refPrefix)
 
     public SortedDictionary<string, JsonObject> Definitions { get; } = new(StringComparer.Ordinal);
 
+    private bool WrapsReferences => refPrefix != "#/definitions/";
+
+    private JsonObject Wrap(JsonObject reference, string? key = null, JsonNode? value = null)
+    {
+        if (!WrapsReferences)
+        {
+            if (key is not null) reference[key] = value;
+            return reference;
+        }
+        var wrapped = new JsonObject();
+        if (key is not null) wrapped[key] = value;
+        wrapped["allOf"] = new JsonArray(reference);
+        return wrapped;
+    }
+
     public static string DefinitionName(Type t) => t == typeof(ServerAddressByClientCidr)
         ? ClusterPrefix + "ServerAddressByClientCIDR"
         : (t.Namespace == typeof(ObjectMeta).Namespace ? MetaPrefix : ClusterPrefix) + t.Name;
@@ -79,11 +94,14 @@ public sealed class SchemaGenerator(string refPrefix)
         {
             var member = p.AttributeProvider as MemberInfo;
             var property = SchemaFor(p.PropertyType);
-            // A $ref cannot carry siblings in OpenAPI v3: wrap it to add a description or default.
+            // A $ref cannot carry siblings in OpenAPI v3: wrap it to add a description or default. In v2 kube-apiserver
+            // writes them beside the $ref, and v2 readers (gnostic, kubectl 1.20's explain and validation) do not
+            // follow allOf, so a wrapped reference would read there as an untyped value.
             if (property.ContainsKey("$ref") && (p.Name == "metadata" || member?.GetCustomAttribute<DescriptionAttribute>() is not null))
-                property = p.Name == "metadata"
-                    ? new JsonObject { ["default"] = new JsonObject(), ["allOf"] = new JsonArray(property) }
-                    : new JsonObject { ["allOf"] = new JsonArray(property) };
+            {
+                if (p.Name == "metadata") property = Wrap(property, "default", new JsonObject());
+                else property = Wrap(property);
+            }
             if (member?.GetCustomAttribute<DescriptionAttribute>() is { } d) property["description"] = d.Description;
             if (member?.GetCustomAttribute<SchemaFormatAttribute>() is { } f) property["format"] = f.Format;
             if (member?.GetCustomAttribute<ListMapKeysAttribute>() is { } keys)

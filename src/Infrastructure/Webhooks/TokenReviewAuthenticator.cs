@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -33,9 +32,7 @@ public sealed class TokenReviewAuthenticator(WebhookKubeconfig config, TimeSpan 
         };
         try
         {
-            using var response = await _http.PostAsJsonAsync(config.Server, review, ct);
-            if (!response.IsSuccessStatusCode) throw new HttpRequestException($"webhook answered {(int)response.StatusCode}");
-            var status = (await response.Content.ReadFromJsonAsync<JsonObject>(ct))?["status"] as JsonObject;
+            var status = (await WebhookPost.SendAsync(_http, config.Server, review, ct))["status"] as JsonObject;
             UserInfo? user = null;
             if (status?["authenticated"]?.GetValue<bool>() == true && status["user"] is JsonObject u && u["username"]?.GetValue<string>() is { Length: > 0 } name)
             {
@@ -49,7 +46,7 @@ public sealed class TokenReviewAuthenticator(WebhookKubeconfig config, TimeSpan 
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException or InvalidOperationException && !ct.IsCancellationRequested)
         {
-            WebhookLog.TokenReviewFailed(logger, e.Message);
+            WebhookLog.TokenReviewFailed(logger, WebhookPost.Describe(config.Server), WebhookPost.Cause(e));
             return null;
         }
     }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClusterRegistry.Application.Abstractions;
@@ -51,10 +50,7 @@ public sealed class WebhookAuthorizer : IAuthorizer, IDisposable
         {
             try
             {
-                using var response = await _http.PostAsJsonAsync(_options.Config.Server, review, ct);
-                if (!response.IsSuccessStatusCode)
-                    throw new HttpRequestException($"webhook answered {(int)response.StatusCode}");
-                var body = await response.Content.ReadFromJsonAsync<JsonObject>(ct) ?? throw new JsonException("empty response");
+                var body = await WebhookPost.SendAsync(_http, _options.Config.Server, review, ct);
                 var status = body["status"] as JsonObject;
                 var allowed = status?["allowed"]?.GetValue<bool>() == true;
                 var denied = status?["denied"]?.GetValue<bool>() == true;
@@ -73,7 +69,7 @@ public sealed class WebhookAuthorizer : IAuthorizer, IDisposable
                     await Task.Delay(Backoff[attempt], ct);
                     continue;
                 }
-                WebhookLog.AuthorizerFailed(_logger, e.Message);
+                WebhookLog.AuthorizerFailed(_logger, WebhookPost.Describe(_options.Config.Server), WebhookPost.Cause(e));
                 return new AuthorizationDecision(false, "authorization webhook error");
             }
         }
@@ -113,9 +109,9 @@ public sealed class WebhookAuthorizer : IAuthorizer, IDisposable
 
 internal static partial class WebhookLog
 {
-    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Authorization webhook failed, denying: {Error}")]
-    public static partial void AuthorizerFailed(ILogger logger, string error);
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Authorization webhook {Webhook} failed, denying: {Error}")]
+    public static partial void AuthorizerFailed(ILogger logger, string webhook, string error);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Token review webhook failed, not authenticated: {Error}")]
-    public static partial void TokenReviewFailed(ILogger logger, string error);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Token review webhook {Webhook} failed, not authenticated: {Error}")]
+    public static partial void TokenReviewFailed(ILogger logger, string webhook, string error);
 }

@@ -114,7 +114,11 @@ public abstract class KubectlTestsBase(KubectlServerFixture fixture, string bina
         Assert.Equal("apply2.example.com:6443", get.Stdout);
     }
 
-    /// <summary>The cluster-registry user guide's "Try it out!" example, verbatim, spells the field <c>clientCidr</c>.</summary>
+    /// <summary>
+    /// The original cluster-registry user guide's "Try it out!" example, verbatim, spells the field <c>clientCidr</c>.
+    /// kubectl's own validation from the OpenAPI v2 document (1.20) rejects the misspelling before the server sees
+    /// it, so validation is off: this is about what the server does with such a manifest (ADR-007).
+    /// </summary>
     [Fact]
     public async Task Apply_UserGuideExampleWithClientCidr_IsCreatedAndReadBackAsClientCIDR()
     {
@@ -131,7 +135,7 @@ public abstract class KubectlTestsBase(KubectlServerFixture fixture, string bina
 
             """;
 
-        var apply = await K.RunAsync("apply -f -", userGuideExample);
+        var apply = await K.RunAsync("apply --validate=false -f -", userGuideExample);
         var json = await K.RunAsync("get clusters test-cluster -o json");
         var table = await K.RunAsync("get clusters");
 

@@ -108,9 +108,13 @@ try:
         except OSError: closed += 1
     after = rss()[0]
     for s in socks: s.close()
+    # Light traffic for 30 s, as a server in use sees: the GC and Kestrel's memory pool give memory back over time.
+    for _ in range(30):
+        raw("GET", base + "?limit=5"); time.sleep(1)
+    settled = rss()[0]
     log = open(os.path.join(data, "server.log")).read()
     print(f"  RSS baseline {base_rss} MiB, with watchers open {opened} MiB, after updates {during[0]} MiB (peak {during[1]} MiB),"
-          f" 5 s later {after} MiB")
+          f" 5 s later {after} MiB, after 30 s of light traffic {settled} MiB")
     print(f"  updates took {dt:.1f} s; watchers closed by the server: {closed}/{args.watchers};"
           f" 'Forcing watch close' log lines: {log.count('Forcing watch close')}")
 finally:

@@ -13,6 +13,7 @@ namespace ClusterRegistry.Tests.EndToEnd.Backends;
 /// A server on a three-member etcd cluster (all members in --etcd-servers) while one member is stopped and started
 /// again: writes and watches go on through the remaining quorum, and no acknowledged write is lost or silently skipped.
 /// </summary>
+[Requires(Prerequisite.Docker)]
 public sealed class EtcdClusterTests(EtcdClusterContainers etcd, ITestOutputHelper output) : IClassFixture<EtcdClusterContainers>, IAsyncLifetime
 {
     private const string ValueKey = "e2e.clusterregistry.k8s.io/value";

@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace ClusterRegistry.Tests.EndToEnd.Backends;
 
 /// <summary>etcd (one member) stopped and started again under a running server: fail fast with a Status, recover without a restart, never skip a watch event.</summary>
+[Requires(Prerequisite.Docker)]
 public sealed class EtcdOutageTests(EtcdContainer etcd, ITestOutputHelper output) : IClassFixture<EtcdContainer>, IAsyncLifetime
 {
     private ServerProcess _server = null!;

@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace ClusterRegistry.Tests.EndToEnd.Backends;
 
 /// <summary>Two server processes on one etcd (same --etcd-prefix): what one writes the other reads and watches at once.</summary>
+[Requires(Prerequisite.Docker)]
 public sealed class EtcdReplicaTests(EtcdContainer etcd, ITestOutputHelper output) : IClassFixture<EtcdContainer>, IAsyncLifetime
 {
     private ServerProcess _a = null!;

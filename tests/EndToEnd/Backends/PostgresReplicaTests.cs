@@ -9,6 +9,7 @@ using Xunit.Abstractions;
 namespace ClusterRegistry.Tests.EndToEnd.Backends;
 
 /// <summary>Two server processes on one PostgreSQL database: consistency across replicas, concurrency, and a database restart.</summary>
+[Requires(Prerequisite.Docker)]
 public sealed class PostgresReplicaTests(PostgresContainer postgres, ITestOutputHelper output) : IClassFixture<PostgresContainer>, IAsyncLifetime
 {
     private ServerProcess _a = null!;

@@ -7,6 +7,7 @@ namespace ClusterRegistry.Tests.EndToEnd.Client;
 /// The official Python client (Debian's python3-kubernetes, installed by CI) against the real server:
 /// kubeconfig loading, CustomObjectsApi create/patch/list and watch.Watch().stream with a timeout.
 /// </summary>
+[Requires(Prerequisite.PythonClient)]
 public sealed class PythonClientTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private const string Python = "/usr/bin/python3";

@@ -7,6 +7,7 @@ namespace ClusterRegistry.Tests.EndToEnd.GitOps;
 /// explain, diff and server dry-run through the real kubectl 1.20, which finds the resource's schema, and whether
 /// the server supports dry-run, only in the protobuf OpenAPI v2 document.
 /// </summary>
+[Requires(Prerequisite.Kubectl120)]
 public sealed class Kubectl120GitOpsTests(GitOpsFixture fx) : IClassFixture<GitOpsFixture>
 {
     private Kubectl K => fx.Kubectl120;

@@ -4,6 +4,7 @@ namespace ClusterRegistry.Tests.EndToEnd.GitOps;
 /// The README's "Try it out" manifest, read from README.md itself, applied again and again with client-side
 /// apply: created, then unchanged, with no warning, with kubectl 1.32 and 1.20.
 /// </summary>
+[Requires(Prerequisite.Kubectl120)]
 public sealed class ReadmeExampleTests(GitOpsFixture fx) : IClassFixture<GitOpsFixture>
 {
     /// <summary>The here-document of the README's first <c>kubectl apply -f - &lt;&lt;EOF</c>, under a name per test.</summary>

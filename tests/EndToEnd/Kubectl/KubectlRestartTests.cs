@@ -5,6 +5,7 @@ using static ClusterRegistry.Tests.EndToEnd.KubectlSuite.ClusterManifests;
 namespace ClusterRegistry.Tests.EndToEnd.KubectlSuite;
 
 /// <summary>Stops the server and starts a new one on the same data directory; kubectl sees the same clusters.</summary>
+[Requires(Prerequisite.Kubectl120)]
 public sealed class KubectlRestartTests
 {
     public static TheoryData<string> Binaries => new() { Kubectl.V132, Kubectl.V120 };

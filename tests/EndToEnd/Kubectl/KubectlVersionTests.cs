@@ -14,6 +14,7 @@ public sealed class Kubectl132Tests(KubectlServerFixture fixture)
 /// the OpenAPI v2 document (protobuf) for client-side validation on create, apply, replace and edit, and has
 /// no --subresource flag.
 /// </summary>
+[Requires(Prerequisite.Kubectl120)]
 public sealed class Kubectl120Tests(KubectlServerFixture fixture)
     : KubectlTestsBase(fixture, Kubectl.V120), IClassFixture<KubectlServerFixture>
 {
@@ -35,6 +36,7 @@ public sealed class PostgresKubectlServerFixture : KubectlServerFixture
 }
 
 /// <summary>The kubectl 1.32 suite with <c>--storage-backend postgres</c>.</summary>
+[Requires(Prerequisite.Docker)]
 public sealed class Kubectl132PostgresTests(PostgresKubectlServerFixture fixture)
     : KubectlTestsBase(fixture, Kubectl.V132), IClassFixture<PostgresKubectlServerFixture>
 {
@@ -56,6 +58,7 @@ public sealed class EtcdKubectlServerFixture : KubectlServerFixture
 }
 
 /// <summary>The kubectl 1.32 suite with <c>--storage-backend etcd3</c>.</summary>
+[Requires(Prerequisite.Docker)]
 public sealed class Kubectl132EtcdTests(EtcdKubectlServerFixture fixture)
     : KubectlTestsBase(fixture, Kubectl.V132), IClassFixture<EtcdKubectlServerFixture>
 {

@@ -8,6 +8,7 @@ namespace ClusterRegistry.Tests.StorageContractTests.Etcd;
 /// kube-apiserver-style compaction on etcd: a round compacts at the revision the previous round saw, and replicas
 /// coordinate through the version of compact_rev_key. Own container: compaction is etcd-wide.
 /// </summary>
+[Requires(Prerequisite.Docker)]
 public sealed class EtcdCompactorTests(EtcdFixture etcd) : IClassFixture<EtcdFixture>
 {
     private static async Task<StorageErrorCode?> ListErrorAt(EtcdStorage store, long revision)

@@ -12,6 +12,7 @@ namespace ClusterRegistry.Tests.StorageContractTests.Etcd;
 /// and a watch whose stream breaks resumes from its last revision (or reports Expired if that was compacted meanwhile).
 /// A <see cref="TcpProxy"/> between the adapter and etcd breaks, refuses or black-holes connections on demand.
 /// </summary>
+[Requires(Prerequisite.Docker)]
 public sealed class EtcdStorageFailureTests(EtcdFixture etcd) : IClassFixture<EtcdFixture>, IAsyncLifetime
 {
     private const string Prefix = "clusters/";

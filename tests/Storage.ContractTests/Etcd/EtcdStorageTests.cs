@@ -7,6 +7,7 @@ namespace ClusterRegistry.Tests.StorageContractTests.Etcd;
 /// The storage contract against a real etcd: one container for the class, a fresh key prefix per test (so every test
 /// starts with an empty store). Tests in a class run one at a time, so revision assertions see only their own writes.
 /// </summary>
+[Requires(Prerequisite.Docker)]
 public sealed class EtcdStorageTests(EtcdFixture etcd) : ObjectStorageContract, IClassFixture<EtcdFixture>
 {
     protected override Task<IObjectStorage> CreateStorageAsync() => Task.FromResult<IObjectStorage>(etcd.CreateStorage());

@@ -13,6 +13,7 @@ namespace ClusterRegistry.Tests.StorageContractTests.Etcd;
 /// etcd serving client TLS with client-certificate authentication (kube-apiserver's usual setup): the adapter connects
 /// with the CA, client certificate and key files, and fails fast when it lacks them.
 /// </summary>
+[Requires(Prerequisite.Docker)]
 public sealed class EtcdTlsTests : IAsyncLifetime
 {
     private readonly TempDirectory _certs = new();

@@ -4,6 +4,7 @@ using ClusterRegistry.Infrastructure.Storage.Postgres;
 namespace ClusterRegistry.Tests.StorageContractTests.Postgres;
 
 /// <summary>The storage contract against a real PostgreSQL: one container for the class, a fresh database per test.</summary>
+[Requires(Prerequisite.Docker)]
 public sealed class PostgresStorageTests(PostgresFixture postgres) : ObjectStorageContract, IClassFixture<PostgresFixture>
 {
     protected override async Task<IObjectStorage> CreateStorageAsync() => await postgres.CreateStorageAsync();

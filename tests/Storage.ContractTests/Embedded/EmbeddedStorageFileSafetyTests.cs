@@ -64,7 +64,7 @@ public sealed class EmbeddedStorageFileSafetyTests : IDisposable
     public async Task OpenAsync_GarbageInPages_RefusesNamingCorruption()
     {
         await WriteStoreAsync();
-        DatabaseDamage.Checkpoint(Db);
+        WalCheckpoint.Run(Db);
         DatabaseDamage.GarbagePages(Db);
 
         var e = await RefusedAsync();
@@ -159,7 +159,7 @@ public sealed class EmbeddedStorageFileSafetyTests : IDisposable
         await using var store = await EmbeddedStorage.OpenAsync(_dir.Path, log);
         for (var i = 0; i < 60; i++)
             await store.CreateAsync($"clusters/c{i:D3}", Text.Bytes(new string('x', 1500)), default);
-        DatabaseDamage.Checkpoint(Db);
+        WalCheckpoint.Run(Db);
         // Fresh connections read the damaged pages from disk instead of an old page cache.
         SqliteConnection.ClearAllPools();
         DatabaseDamage.GarbagePages(Db);

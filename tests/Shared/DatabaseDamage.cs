@@ -1,13 +1,15 @@
 using System.Diagnostics;
 
-namespace ClusterRegistry.Tests.EndToEnd.Infrastructure;
+namespace ClusterRegistry.Tests;
 
 /// <summary>Damages a SQLite file the way a bad disk or a stray write would: garbage inside pages, the header kept.</summary>
 public static class DatabaseDamage
 {
     /// <summary>
     /// Overwrites the first 400 bytes (the b-tree page header and cell pointers) of every seventh page from page 3 on
-    /// (page 1, with the file header, stays intact).
+    /// (page 1, with the file header, stays intact). Written by <c>dd</c> in another process: the store holds an
+    /// exclusive lock on the file, and closing a descriptor of our own on it would drop the POSIX locks SQLite holds in
+    /// this process.
     /// </summary>
     public static void GarbagePages(string databasePath)
     {

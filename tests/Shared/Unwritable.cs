@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ClusterRegistry.Tests.StorageContractTests.Embedded;
+namespace ClusterRegistry.Tests;
 
 /// <summary>
 /// Makes files or directories unwritable until disposed, in a way that also binds root (tests run as root, and root

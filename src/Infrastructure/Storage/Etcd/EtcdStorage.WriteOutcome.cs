@@ -1,0 +1,113 @@
+using ClusterRegistry.Application.Abstractions;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Mvccpb;
+
+namespace ClusterRegistry.Infrastructure.Storage.Etcd;
+
+/// <summary>
+/// Learning whether a write whose first attempt went unanswered was applied, once a later attempt found its compare false.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Why a write may be sent again although an earlier attempt may have been applied: every write here is one
+/// transaction guarded by a compare, and the compare admits at most one application of it.
+/// </para>
+/// <para>
+/// An update or delete compares the key's mod revision with the revision the caller read. Mod revisions only grow,
+/// so once any write to the key has been applied (this one included) the compare is false for good: of all attempts
+/// at most one applies, and only as the key's very next modification after that revision. If a later attempt finds
+/// the compare false, the key's history answers which it was: the first event after the expected revision is this
+/// write (a put of these exact bytes, or a delete) or it is another writer's, in which case this write never applied
+/// and never will. The first event is in etcd's history unless compacted away, then the outcome stays unknown.
+/// Another writer's put of identical bytes on the same revision (or another delete) is taken for this one: the state
+/// it left is exactly what this write asked for.
+/// </para>
+/// <para>
+/// A create compares the key's create revision with 0, which is true again after a delete, so its compare alone does
+/// not make it apply at most once. Its retry is still safe for the way attempts are lost on a leader failure: a
+/// request that a member received is proposed at once, and raft orders every surviving entry of the old term before
+/// the first entry of the new one, so an earlier attempt that survives is applied before the retry (whose compare
+/// then fails and the history shows this create: a creation with these exact bytes, which carry the object's fresh
+/// uid), and one that did not survive is gone. What remains is an attempt that reaches a member only after the retry
+/// has been applied and the object deleted again (a request held up in the network for longer than the attempt
+/// timeout, a retry and a delete, and not dropped by the cancellation the client sent after it): it would create the
+/// object again. Creates are therefore retried after an unknown outcome only within one operation's deadline, and the
+/// attempt is cancelled before the next is sent.
+/// </para>
+/// </remarks>
+public sealed partial class EtcdStorage
+{
+    /// <summary>
+    /// The revision this create was applied at if an earlier attempt applied it, null if it was not applied: the key
+    /// now exists as <paramref name="current"/>, and every attempt was sent after revision <paramref name="floor"/>.
+    /// </summary>
+    private async Task<long?> OwnCreateRevisionAsync(
+        string key, ByteString etcdKey, ReadOnlyMemory<byte> value, long floor, KeyValue current, DateTime deadline, CancellationToken ct)
+    {
+        // The key has existed since before the first attempt was sent: none of them can have created it.
+        if (current.CreateRevision <= floor) return null;
+        var answer = await FirstEventAsync(key, etcdKey, floor + 1,
+            e => IsCreateOf(e, value) || e.Kv.ModRevision >= current.CreateRevision, deadline, ct);
+        return IsCreateOf(answer, value) ? answer.Kv.ModRevision : null;
+    }
+
+    /// <summary>
+    /// The revision this compare-and-swap was applied at if an earlier attempt applied it, null if it was not: the
+    /// key's first modification after <paramref name="expectedRevision"/> is either this write or proves it never applied.
+    /// </summary>
+    private async Task<long?> OwnSwapRevisionAsync(string key, ByteString etcdKey, long expectedRevision, RequestOp operation, DateTime deadline, CancellationToken ct)
+    {
+        var next = await FirstEventAsync(key, etcdKey, expectedRevision + 1, _ => true, deadline, ct);
+        var own = operation.RequestDeleteRange is not null
+            ? next.Type == Event.Types.EventType.Delete
+            : next.Type == Event.Types.EventType.Put && !IsCreate(next) && next.Kv.Value.Span.SequenceEqual(operation.RequestPut.Value.Span);
+        return own ? next.Kv.ModRevision : null;
+    }
+
+    private static bool IsCreateOf(Event e, ReadOnlyMemory<byte> value) => IsCreate(e) && e.Kv.Value.Span.SequenceEqual(value.Span);
+
+    /// <summary>
+    /// The first event on the key from <paramref name="startRevision"/> on that <paramref name="isAnswer"/> accepts,
+    /// read from etcd's history with a watch (the caller knows such an event exists). Throws Timeout, "outcome
+    /// unknown", when the history is compacted or cannot be read before the deadline.
+    /// </summary>
+    private async Task<Event> FirstEventAsync(string key, ByteString etcdKey, long startRevision, Func<Event, bool> isAnswer, DateTime deadline, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct, _disposed.Token);
+        cts.CancelAfter(Max(deadline - DateTime.UtcNow, TimeSpan.Zero));
+        Exception? error = null;
+        try
+        {
+            using var call = _watchClient.Watch(cancellationToken: cts.Token);
+            var create = new WatchCreateRequest { Key = etcdKey, StartRevision = Math.Max(startRevision, 1) };
+            await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, cts.Token);
+            while (await call.ResponseStream.MoveNext(cts.Token))
+            {
+                var response = call.ResponseStream.Current;
+                if (response.CompactRevision != 0 || response.Canceled) break;
+                foreach (var e in response.Events)
+                    if (isAnswer(e)) return e;
+            }
+        }
+        catch (RpcException e) when (!ct.IsCancellationRequested)
+        {
+            error = e;
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            error = e;
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
+        {
+            error = e;
+        }
+        catch (RpcException e)
+        {
+            throw new OperationCanceledException(e.Message, e, ct);
+        }
+        throw new StorageException(StorageErrorCode.Timeout, key,
+            "etcd did not answer the write in time and its history no longer tells whether it was applied", inner: error);
+    }
+}

@@ -70,44 +70,47 @@ public sealed partial class EtcdStorage
 
     /// <summary>
     /// The first event on the key from <paramref name="startRevision"/> on that <paramref name="isAnswer"/> accepts,
-    /// read from etcd's history with a watch (the caller knows such an event exists). Throws Timeout, "outcome
-    /// unknown", when the history is compacted or cannot be read before the deadline.
+    /// read from etcd's history with a watch (the caller knows such an event exists). Each attempt is bounded and the
+    /// next goes to another member, as for any call. Throws Timeout, "outcome unknown", when the history has been
+    /// compacted or cannot be read before the deadline.
     /// </summary>
     private async Task<Event> FirstEventAsync(string key, ByteString etcdKey, long startRevision, Func<Event, bool> isAnswer, DateTime deadline, CancellationToken ct)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct, _disposed.Token);
-        cts.CancelAfter(Max(deadline - DateTime.UtcNow, TimeSpan.Zero));
+        var attemptTimeout = _attemptTimeout;
         Exception? error = null;
-        try
+        while (DateTime.UtcNow < deadline)
         {
-            using var call = _watchClient.Watch(cancellationToken: cts.Token);
-            var create = new WatchCreateRequest { Key = etcdKey, StartRevision = Math.Max(startRevision, 1) };
-            await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, cts.Token);
-            while (await call.ResponseStream.MoveNext(cts.Token))
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct, _disposed.Token);
+            cts.CancelAfter(Min(attemptTimeout, Max(deadline - DateTime.UtcNow, TimeSpan.Zero)));
+            try
             {
-                var response = call.ResponseStream.Current;
-                if (response.CompactRevision != 0 || response.Canceled) break;
-                foreach (var e in response.Events)
-                    if (isAnswer(e)) return e;
+                using var call = _watchClient.Watch(cancellationToken: cts.Token);
+                var create = new WatchCreateRequest { Key = etcdKey, StartRevision = Math.Max(startRevision, 1) };
+                await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, cts.Token);
+                while (await call.ResponseStream.MoveNext(cts.Token))
+                {
+                    var response = call.ResponseStream.Current;
+                    if (response.CompactRevision != 0 || response.Canceled)
+                        throw new StorageException(StorageErrorCode.Timeout, key,
+                            "etcd did not answer the write in time and its history no longer tells whether it was applied");
+                    foreach (var e in response.Events)
+                        if (isAnswer(e)) return e;
+                }
             }
+            catch (Exception e) when (e is RpcException or OperationCanceledException or IOException or HttpRequestException && !ct.IsCancellationRequested)
+            {
+                error = e;
+            }
+            catch (RpcException e)
+            {
+                throw new OperationCanceledException(e.Message, e, ct);
+            }
+            ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+            attemptTimeout *= 2;
+            await Task.Delay(RetryPause, ct);
         }
-        catch (RpcException e) when (!ct.IsCancellationRequested)
-        {
-            error = e;
-        }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            error = e;
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
-        {
-            error = e;
-        }
-        catch (RpcException e)
-        {
-            throw new OperationCanceledException(e.Message, e, ct);
-        }
-        throw new StorageException(StorageErrorCode.Timeout, key,
-            "etcd did not answer the write in time and its history no longer tells whether it was applied", inner: error);
+        throw new StorageException(StorageErrorCode.Timeout, key, "etcd did not answer the write in time nor tell whether it was applied", inner: error);
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -95,6 +95,12 @@ public sealed class EtcdWriteOutcomeTests(EtcdFixture etcd) : IClassFixture<Etcd
             Assert.Equal(StorageErrorCode.Conflict, delete.Code);
             var create = await Assert.ThrowsAsync<StorageException>(async () => await store.CreateAsync(key, Text.Bytes($"mine-{i}"), Ct));
             Assert.Equal(StorageErrorCode.KeyExists, create.Code);
+            // Compares that no write could ever have passed (a key that never existed, a revision the key never had):
+            // answered as such, not left "unknown" while waiting for a change that will not come.
+            var missing = await Assert.ThrowsAsync<StorageException>(async () => await store.DeleteAsync("clusters/never-created", first, Ct));
+            Assert.Equal(StorageErrorCode.KeyNotFound, missing.Code);
+            var ahead = await Assert.ThrowsAsync<StorageException>(async () => await store.UpdateAsync(key, Text.Bytes($"mine-{i}"), current + 1000, Ct));
+            Assert.Equal(StorageErrorCode.Conflict, ahead.Code);
         }
 
         var stored = await direct.GetAsync(key, Ct);

@@ -55,15 +55,43 @@ public sealed partial class EtcdStorage
 
     /// <summary>
     /// The revision this compare-and-swap was applied at if an earlier attempt applied it, null if it was not: the
-    /// key's first modification after <paramref name="expectedRevision"/> is either this write or proves it never applied.
+    /// key's first modification after <paramref name="expectedRevision"/> is either this write or proves it never
+    /// applied. <paramref name="current"/> is the key (keys only) when the compare failed, null if it did not exist.
     /// </summary>
-    private async Task<long?> OwnSwapRevisionAsync(string key, ByteString etcdKey, long expectedRevision, RequestOp operation, DateTime deadline, CancellationToken ct)
+    private async Task<long?> OwnSwapRevisionAsync(
+        string key, ByteString etcdKey, long expectedRevision, RequestOp operation, KeyValue? current, DateTime deadline, CancellationToken ct)
     {
+        // Had an attempt applied, it would be a change after the expected revision, made before the compare failed.
+        // Without one (a key that did not exist then, or has not changed since) the history is not waited on.
+        var changed = current is not null
+            ? current.ModRevision > expectedRevision
+            : await ExistedAtAsync(key, etcdKey, expectedRevision, deadline, ct);
+        if (!changed) return null;
         var next = await FirstEventAsync(key, etcdKey, expectedRevision + 1, _ => true, deadline, ct);
         var own = operation.RequestDeleteRange is not null
             ? next.Type == Event.Types.EventType.Delete
             : next.Type == Event.Types.EventType.Put && !IsCreate(next) && next.Kv.Value.Span.SequenceEqual(operation.RequestPut.Value.Span);
         return own ? next.Kv.ModRevision : null;
+    }
+
+    /// <summary>Whether the key existed, last modified, at <paramref name="revision"/> (a key gone now was deleted since).</summary>
+    private async Task<bool> ExistedAtAsync(string key, ByteString etcdKey, long revision, DateTime deadline, CancellationToken ct)
+    {
+        var request = new RangeRequest { Key = etcdKey, Revision = revision, KeysOnly = true };
+        try
+        {
+            var (response, _) = await CallAsync(key, (headers, d, token) => _client.GetAsync(request, headers, d, token), CallKind.PointRead, deadline, ct);
+            return response.Kvs.Count > 0 && response.Kvs[0].ModRevision == revision;
+        }
+        catch (StorageException e) when (e.Code == StorageErrorCode.TooLargeRevision)
+        {
+            return false; // a revision etcd has not reached: no write can have been compared against it
+        }
+        catch (StorageException e) when (e.Code == StorageErrorCode.Expired)
+        {
+            throw new StorageException(StorageErrorCode.Timeout, key,
+                "etcd did not answer the write in time and its history no longer tells whether it was applied", inner: e);
+        }
     }
 
     private static bool IsCreateOf(Event e, ReadOnlyMemory<byte> value) => IsCreate(e) && e.Kv.Value.Span.SequenceEqual(value.Span);

@@ -209,13 +209,14 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
         });
         txn.Success.Add(operation);
         // Read in the same transaction, so "gone" and "changed" are told apart at the revision the compare failed.
-        txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = etcdKey, CountOnly = true } });
+        txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = etcdKey, KeysOnly = true } });
         var deadline = DateTime.UtcNow + _timeout;
         var (response, uncertain) = await CallAsync(key, (headers, d, token) => _client.TransactionAsync(txn, headers, d, token), CallKind.GuardedWrite, deadline, ct);
         Observe(response.Header);
         if (response.Succeeded) return response.Header.Revision;
-        if (uncertain && await OwnSwapRevisionAsync(key, etcdKey, expectedRevision, operation, deadline, ct) is { } own) return own;
-        var exists = response.Responses.Count > 0 && response.Responses[0].ResponseRange?.Count > 0;
+        var current = response.Responses.Count > 0 && response.Responses[0].ResponseRange?.Kvs.Count > 0 ? response.Responses[0].ResponseRange.Kvs[0] : null;
+        if (uncertain && await OwnSwapRevisionAsync(key, etcdKey, expectedRevision, operation, current, deadline, ct) is { } own) return own;
+        var exists = current is not null;
         throw exists
             ? new StorageException(StorageErrorCode.Conflict, key, "revision mismatch")
             : new StorageException(StorageErrorCode.KeyNotFound, key, "key not found");

@@ -29,12 +29,13 @@ public sealed class EtcdOptions
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How long one attempt of a write (or of a single-key read) may go unanswered before it is given up as lost with
-    /// a failed leader and sent again, to another member: a request that a follower forwarded to a leader that died is
-    /// never answered before etcd's own request timeout (7 s), while the survivors elect a new leader in about 1.5 s.
-    /// Keep it well above etcd's commit latency: an attempt given up too early costs a retry, never a wrong answer.
+    /// How long one attempt of a write (or of a single-key read) may go unanswered before a second attempt is sent,
+    /// through another member, beside it (at least four times the typical answer time, so a slow etcd is not flooded):
+    /// a request that a follower forwarded to a leader that died is never answered before etcd's own request timeout
+    /// (7 s), while the survivors elect a new leader in about 1.5 s. An attempt sent needlessly costs load, never a
+    /// wrong answer (see EtcdStorage.WriteOutcome.cs).
     /// </summary>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMilliseconds(300);
 
     /// <summary>How long connecting to a member may take (TCP and TLS) before the balancer counts it as down.</summary>
     public TimeSpan DialTimeout { get; set; } = TimeSpan.FromSeconds(2);

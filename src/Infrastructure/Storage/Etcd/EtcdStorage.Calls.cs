@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ClusterRegistry.Application.Abstractions;
 using Etcdserverpb;
 using Grpc.Core;
@@ -26,8 +27,18 @@ internal enum CallKind
 public sealed partial class EtcdStorage
 {
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromMilliseconds(400);
-    private const int HedgesAtFirstInterval = 4;
+    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromMilliseconds(150);
+    private const int HedgesAtFirstInterval = 8;
+
+    /// <summary>A moving average of how long a successful attempt takes (ticks).</summary>
+    private long _typicalLatencyTicks;
+
+    private void RecordLatency(TimeSpan latency)
+    {
+        // Races between callers lose a sample now and then, which a moving average does not mind.
+        var typical = Volatile.Read(ref _typicalLatencyTicks);
+        Volatile.Write(ref _typicalLatencyTicks, typical == 0 ? latency.Ticks : typical + (latency.Ticks - typical) / 8);
+    }
 
     /// <summary>The highest revision any response has shown: every write sent after reading it gets a higher one.</summary>
     private long _observedRevision;
@@ -60,47 +71,56 @@ public sealed partial class EtcdStorage
     /// <see cref="EtcdOptions.AttemptTimeout"/> is sent again (round robin picks another member) without giving up the
     /// first attempt, which may just be slow: whichever answers first is the answer, and the next attempts reach the
     /// new leader. Every attempt has the operation's deadline, so a slow but healthy etcd still answers within it; the
-    /// interval between attempts doubles after the fourth, which bounds the extra load on a slow etcd.
+    /// interval between attempts is at least four times the typical answer time, and doubles after the eighth, which
+    /// bounds the extra load on a slow etcd.
     /// </remarks>
     private async Task<(T Response, bool Uncertain)> CallAsync<T>(
         string key, Func<Metadata, DateTime, CancellationToken, Task<T>> call, CallKind kind, DateTime deadline, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         var hedged = kind is CallKind.PointRead or CallKind.GuardedWrite;
-        var hedgeDelay = _attemptTimeout;
+        // A healthy etcd answers in milliseconds; one that is slow but answers gets more time before a second attempt,
+        // so hedging does not multiply the load on it.
+        var hedgeDelay = Max(_attemptTimeout, TimeSpan.FromTicks(4 * Volatile.Read(ref _typicalLatencyTicks)));
         var hedges = 0;
         // Round-robin may pick the refusing member again (other calls move the pointer too): a few tries per member
         // reach a live one with near certainty, and still fail in a fraction of a second when none is up.
         var refusalsLeft = 4 * _memberCount;
         var pause = RetryPause;
         var uncertain = false;
-        var open = new List<Task<T>>();
+        var open = new List<(Task<T> Task, long Started)>();
         using var attempts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var nextAttempt = DateTime.UtcNow;
+        var retryAt = DateTime.UtcNow; // the next attempt that replaces a failed one (MaxValue: none due)
+        var hedgeAt = DateTime.MaxValue; // the next attempt beside the open ones
         try
         {
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
                 var now = DateTime.UtcNow;
-                if (now >= nextAttempt && (open.Count == 0 || hedged))
+                var retry = now >= retryAt && (open.Count == 0 || hedged);
+                if (retry || (hedged && now >= hedgeAt))
                 {
-                    // Enough hedges to span an election at the first interval; past that, a slow etcd is likelier.
-                    if (open.Count > 0 && ++hedges > HedgesAtFirstInterval) hedgeDelay *= 2;
-                    open.Add(call(EtcdErrors.RequireLeader, deadline, attempts.Token));
-                    nextAttempt = hedged ? now + hedgeDelay : DateTime.MaxValue;
+                    // Enough hedges at the first interval to span an election; past that, a slow etcd is likelier.
+                    if (!retry && ++hedges > HedgesAtFirstInterval) hedgeDelay *= 2;
+                    open.Add((call(EtcdErrors.RequireLeader, deadline, attempts.Token), Stopwatch.GetTimestamp()));
+                    if (retry) retryAt = DateTime.MaxValue;
+                    if (hedged) hedgeAt = now + hedgeDelay;
                 }
-                var timer = open.Count == 0 || nextAttempt < deadline
-                    ? Task.Delay(Max(nextAttempt - now, TimeSpan.Zero), attempts.Token)
+                var next = retryAt < hedgeAt ? retryAt : hedgeAt;
+                var timer = next < deadline
+                    ? Task.Delay(Max(next - now, TimeSpan.Zero), attempts.Token)
                     : Task.Delay(Timeout.Infinite, attempts.Token);
-                var done = await Task.WhenAny(open.Append(timer)).ConfigureAwait(false);
+                var done = await Task.WhenAny(open.Select(o => (Task)o.Task).Append(timer)).ConfigureAwait(false);
                 if (done == timer) continue;
-                var attempt = (Task<T>)done;
+                var attempt = open.First(o => o.Task == done);
                 open.Remove(attempt);
                 try
                 {
+                    var response = await attempt.Task.ConfigureAwait(false);
+                    if (hedged) RecordLatency(Stopwatch.GetElapsedTime(attempt.Started));
                     // Attempts still open may yet be applied: an answer that the compare failed must be checked against them.
-                    return (await attempt.ConfigureAwait(false), uncertain || open.Count > 0);
+                    return (response, uncertain || open.Count > 0);
                 }
                 catch (RpcException e) when (!ct.IsCancellationRequested)
                 {
@@ -111,13 +131,13 @@ public sealed partial class EtcdStorage
                     if (!refused) refusalsLeft = 4 * _memberCount;
                     uncertain |= failure == AttemptFailure.OutcomeUnknown && kind == CallKind.GuardedWrite;
 
-                    // The next attempt after a short pause (sooner if the next hedge is due anyway). A refused connection
-                    // says nothing of the cluster, only of that member: the balancer picks another at once. Other
-                    // failures pause longer each time, so that a member without a leader is not hammered while it elects one.
-                    var retryAt = DateTime.UtcNow + (refused ? RetryPause : pause);
+                    // A replacement after a short pause. A refused connection says nothing of the cluster, only of that
+                    // member: the balancer picks another at once. Other failures pause longer each time (up to a
+                    // bound), so that a member without a leader is not hammered while the survivors elect one.
+                    var at = DateTime.UtcNow + (refused ? RetryPause : pause);
                     if (!refused) pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
-                    if (retryAt < nextAttempt) nextAttempt = retryAt;
-                    if (open.Count == 0 && ((refused && --refusalsLeft <= 0) || nextAttempt >= deadline))
+                    if (at < retryAt) retryAt = at;
+                    if (open.Count == 0 && ((refused && --refusalsLeft <= 0) || retryAt >= deadline))
                         throw Failed(e, key, uncertain);
                 }
             }
@@ -135,7 +155,7 @@ public sealed partial class EtcdStorage
         {
             // The attempts nobody waits for any more end now; their failures (cancellation) are of no interest.
             await attempts.CancelAsync().ConfigureAwait(false);
-            foreach (var left in open) _ = left.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            foreach (var left in open) _ = left.Task.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         }
     }
 

@@ -5,10 +5,10 @@ using Grpc.Core;
 
 namespace ClusterRegistry.Infrastructure.Storage.Etcd;
 
-/// <summary>What may be done with a unary call that failed, and how long one attempt of it may take.</summary>
+/// <summary>What may be done with a unary call that failed or goes unanswered.</summary>
 internal enum CallKind
 {
-    /// <summary>A read of one key or a count: retried after any transient failure, each attempt bounded (growing).</summary>
+    /// <summary>A read of one key or a count: retried after any transient failure, and hedged when an attempt goes unanswered.</summary>
     PointRead,
 
     /// <summary>A range read of unknown size: retried after any transient failure, an attempt may take the whole deadline.</summary>
@@ -16,7 +16,8 @@ internal enum CallKind
 
     /// <summary>
     /// A transaction whose compare lets it apply at most once however often it is sent (see EtcdStorage.WriteOutcome.cs):
-    /// retried after any transient failure, each attempt bounded, the caller told if an attempt's outcome is unknown.
+    /// retried after any transient failure, hedged when an attempt goes unanswered, the caller told if an attempt's
+    /// outcome is unknown.
     /// </summary>
     GuardedWrite,
 

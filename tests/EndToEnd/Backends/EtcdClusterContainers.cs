@@ -37,7 +37,10 @@ public sealed class EtcdClusterContainers : IAsyncLifetime
     public IEnumerable<string> Endpoints => Enumerable.Range(0, Size).Select(Endpoint);
 
     /// <summary>The server flags that select this cluster, every member's client URL in --etcd-servers.</summary>
-    public string[] ServerArgs => ["--storage-backend", "etcd3", "--etcd-servers", string.Join(",", Endpoints), "--etcd-prefix", Prefix];
+    public string[] ServerArgs => ServerArgsUnder(Prefix);
+
+    /// <summary>The server flags that select this cluster with keys under <paramref name="prefix"/>: a test's own objects, apart from the others'.</summary>
+    public string[] ServerArgsUnder(string prefix) => ["--storage-backend", "etcd3", "--etcd-servers", string.Join(",", Endpoints), "--etcd-prefix", prefix];
 
     public async Task InitializeAsync()
     {
@@ -75,6 +78,24 @@ public sealed class EtcdClusterContainers : IAsyncLifetime
     public IContainer Member(int i) => _members[i];
 
     public Task StopAsync(int member) => _members[member].StopAsync();
+
+    /// <summary>
+    /// Kills the member's etcd with SIGKILL (<c>docker kill</c>; Testcontainers has no kill): unlike a stop, a leader
+    /// gets no chance to hand over leadership, so the survivors have to notice it is gone and elect a new one.
+    /// </summary>
+    public async Task KillAsync(int member)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("docker", ["kill", "--signal", "KILL", _members[member].Id])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var docker = System.Diagnostics.Process.Start(psi) ?? throw new InvalidOperationException("could not run docker");
+        var error = docker.StandardError.ReadToEndAsync();
+        await docker.StandardOutput.ReadToEndAsync();
+        await docker.WaitForExitAsync();
+        if (docker.ExitCode != 0) throw new InvalidOperationException($"docker kill etcd{member} failed: {await error}");
+    }
 
     /// <summary>Starts a stopped member again (same data directory, same host port) and waits until it is healthy.</summary>
     public async Task StartAsync(int member)

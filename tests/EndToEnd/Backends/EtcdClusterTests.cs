@@ -12,9 +12,10 @@ namespace ClusterRegistry.Tests.EndToEnd.Backends;
 /// <summary>
 /// A server on a three-member etcd cluster (all members in --etcd-servers) while one member is stopped and started
 /// again: writes and watches go on through the remaining quorum, and no acknowledged write is lost or silently skipped.
+/// The leader killed under load through three replicas: EtcdClusterTests.LeaderKill.cs.
 /// </summary>
 [Requires(Prerequisite.Docker)]
-public sealed class EtcdClusterTests(EtcdClusterContainers etcd, ITestOutputHelper output) : IClassFixture<EtcdClusterContainers>, IAsyncLifetime
+public sealed partial class EtcdClusterTests(EtcdClusterContainers etcd, ITestOutputHelper output) : IClassFixture<EtcdClusterContainers>, IAsyncLifetime
 {
     private const string ValueKey = "e2e.clusterregistry.k8s.io/value";
     private const int Writers = 4, OpsPerWriter = 8;

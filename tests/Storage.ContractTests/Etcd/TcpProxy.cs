@@ -32,6 +32,12 @@ public sealed class TcpProxy : IAsyncDisposable
 
     public ProxyMode Mode { get; set; } = ProxyMode.Forward;
 
+    /// <summary>
+    /// While set, what the upstream sends on relayed connections (open ones included) is discarded: requests still
+    /// arrive and are executed, their answers never come back (a member that dies after applying a write).
+    /// </summary>
+    public bool DropAnswers { get; set; }
+
     public string Endpoint => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
     /// <summary>Closes every open connection (both sides), as a network failure or a server restart would.</summary>
@@ -120,19 +126,19 @@ public sealed class TcpProxy : IAsyncDisposable
         }
         Track(client);
         Track(server);
-        await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
+        await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client, answers: true));
         client.Close();
         server.Close();
     }
 
-    private async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to, bool answers = false)
     {
         var buffer = new byte[64 * 1024];
         try
         {
             int read;
             while ((read = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token)) > 0)
-                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
+                if (!(answers && DropAnswers)) await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
         }
         catch (Exception)
         {

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net.Security;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ClusterRegistry.Application.Abstractions;
 using dotnet_etcd;
@@ -9,9 +7,6 @@ using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Grpc.Net.Client.Balancer;
-using Grpc.Net.Client.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Mvccpb;
 
 namespace ClusterRegistry.Infrastructure.Storage.Etcd;
@@ -20,9 +15,10 @@ namespace ClusterRegistry.Infrastructure.Storage.Etcd;
 /// The store kube-apiserver uses: etcd v3, with object keys as <c>{prefix}/{key}</c> and resourceVersion = etcd
 /// revision (k8s.io/apiserver/pkg/storage/etcd3). Creates and compare-and-swap updates/deletes are single
 /// transactions; lists read at one revision; watches are etcd watches on the prefix range with the previous value.
-/// Every unary call carries a deadline, so an unreachable or stuck etcd surfaces as Unreachable/Timeout instead of a hang.
+/// Every operation carries a deadline, so an unreachable or stuck etcd surfaces as Unreachable/Timeout instead of a hang;
+/// within it, calls fail over between members (EtcdStorage.Calls.cs, EtcdStorage.WriteOutcome.cs).
 /// </summary>
-public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
+public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
 {
     /// <summary>The key kube-apiserver's compactors coordinate on (outside any prefix: compaction is cluster-wide).</summary>
     public const string CompactRevisionKey = "compact_rev_key";
@@ -37,19 +33,21 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
     private readonly string _root;
     private readonly int _rootLength;
     private readonly TimeSpan _timeout;
+    private readonly TimeSpan _attemptTimeout;
     private readonly CancellationTokenSource _disposed = new();
 
     private readonly int _memberCount;
 
     public EtcdStorage(EtcdOptions options)
     {
-        _memberCount = Math.Max(1, options.Servers.Count);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        _memberCount = Math.Max(1, options.Servers.Count);
         _root = options.Prefix.TrimEnd('/') + "/";
         _rootLength = Encoding.UTF8.GetByteCount(_root);
         _timeout = options.RequestTimeout;
-        _channel = CreateChannel(options);
+        _attemptTimeout = options.AttemptTimeout;
+        _channel = EtcdChannel.Create(options);
         var invoker = _channel.CreateCallInvoker();
         _client = new EtcdClient(invoker);
         _watchClient = new Watch.WatchClient(invoker);
@@ -65,7 +63,8 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
     public async ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct)
     {
         var request = new RangeRequest { Key = EtcdKey(key) };
-        var response = await CallAsync(key, (deadline, token) => _client.GetAsync(request, null, deadline, token), ct);
+        var response = await CallAsync(key, (headers, deadline, token) => _client.GetAsync(request, headers, deadline, token), CallKind.PointRead, ct);
+        Observe(response.Header);
         return response.Kvs.Count == 0 ? null : ToObject(response.Kvs[0]);
     }
 
@@ -140,12 +139,17 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
     {
         // A linearizable count of one key: cheap, and its header carries the latest committed revision.
         var request = new RangeRequest { Key = EtcdKey(""), CountOnly = true };
-        var response = await CallAsync("", (deadline, token) => _client.GetAsync(request, null, deadline, token), ct);
+        var response = await CallAsync("", (headers, deadline, token) => _client.GetAsync(request, headers, deadline, token), CallKind.PointRead, ct);
+        Observe(response.Header);
         return response.Header.Revision;
     }
 
-    private Task<RangeResponse> RangeAsync(string key, RangeRequest request, CancellationToken ct) =>
-        CallAsync(key, (deadline, token) => _client.GetAsync(request, null, deadline, token), ct);
+    private async Task<RangeResponse> RangeAsync(string key, RangeRequest request, CancellationToken ct)
+    {
+        var response = await CallAsync(key, (headers, deadline, token) => _client.GetAsync(request, headers, deadline, token), CallKind.RangeRead, ct);
+        Observe(response.Header);
+        return response;
+    }
 
     // ---------------------------------------------------------------- writes
 
@@ -161,9 +165,16 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
             CreateRevision = 0,
         });
         txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = etcdKey, Value = ByteString.CopyFrom(value.Span) } });
-        var response = await CallAsync(key, (deadline, token) => _client.TransactionAsync(txn, null, deadline, token), ct);
-        if (!response.Succeeded) throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
-        return response.Header.Revision;
+        // The existing key, to tell an earlier attempt of this create from someone else's (EtcdStorage.WriteOutcome.cs).
+        txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = etcdKey } });
+        var floor = Volatile.Read(ref _observedRevision);
+        var deadline = DateTime.UtcNow + _timeout;
+        var (response, uncertain) = await CallAsync(key, (headers, d, token) => _client.TransactionAsync(txn, headers, d, token), CallKind.GuardedWrite, deadline, ct);
+        Observe(response.Header);
+        if (response.Succeeded) return response.Header.Revision;
+        var current = response.Responses.Count > 0 && response.Responses[0].ResponseRange?.Kvs.Count > 0 ? response.Responses[0].ResponseRange.Kvs[0] : null;
+        if (uncertain && current is not null && await OwnCreateRevisionAsync(key, etcdKey, value, floor, current, deadline, ct) is { } own) return own;
+        throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
     }
 
     public ValueTask<long> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken ct)
@@ -198,10 +209,14 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
         });
         txn.Success.Add(operation);
         // Read in the same transaction, so "gone" and "changed" are told apart at the revision the compare failed.
-        txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = etcdKey, CountOnly = true } });
-        var response = await CallAsync(key, (deadline, token) => _client.TransactionAsync(txn, null, deadline, token), ct);
+        txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = etcdKey, KeysOnly = true } });
+        var deadline = DateTime.UtcNow + _timeout;
+        var (response, uncertain) = await CallAsync(key, (headers, d, token) => _client.TransactionAsync(txn, headers, d, token), CallKind.GuardedWrite, deadline, ct);
+        Observe(response.Header);
         if (response.Succeeded) return response.Header.Revision;
-        var exists = response.Responses.Count > 0 && response.Responses[0].ResponseRange?.Count > 0;
+        var current = response.Responses.Count > 0 && response.Responses[0].ResponseRange?.Kvs.Count > 0 ? response.Responses[0].ResponseRange.Kvs[0] : null;
+        if (uncertain && await OwnSwapRevisionAsync(key, etcdKey, expectedRevision, operation, current, deadline, ct) is { } own) return own;
+        var exists = current is not null;
         throw exists
             ? new StorageException(StorageErrorCode.Conflict, key, "revision mismatch")
             : new StorageException(StorageErrorCode.KeyNotFound, key, "key not found");
@@ -375,7 +390,7 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
         var request = new CompactionRequest { Revision = revision };
         try
         {
-            await CallAsync("", (deadline, token) => _client.CompactAsync(request, null, deadline, token), ct);
+            await CallAsync("", (headers, deadline, token) => _client.CompactAsync(request, headers, deadline, token), CallKind.UnguardedWrite, ct);
         }
         catch (StorageException e) when (e.Code == StorageErrorCode.Expired)
         {
@@ -402,7 +417,7 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
         });
         txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(revision.ToString()) } });
         txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = key } });
-        var response = await CallAsync(CompactRevisionKey, (deadline, token) => _client.TransactionAsync(txn, null, deadline, token), ct);
+        var response = await CallAsync(CompactRevisionKey, (headers, deadline, token) => _client.TransactionAsync(txn, headers, deadline, token), CallKind.UnguardedWrite, ct);
         var current = response.Header.Revision;
         if (!response.Succeeded)
         {
@@ -440,72 +455,6 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
 
     // ---------------------------------------------------------------- plumbing
 
-    /// <summary>Runs one unary call with a deadline and turns gRPC failures into <see cref="StorageException"/>s.</summary>
-    private async Task<T> CallAsync<T>(string key, Func<DateTime, CancellationToken, Task<T>> call, CancellationToken ct)
-    {
-        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-        var deadline = DateTime.UtcNow + _timeout;
-        // Round-robin may pick the refusing member again (other calls move the pointer too): a few tries per member
-        // reach a live one with near certainty, and still fail in a fraction of a second when none is up.
-        var attemptsLeft = 4 * _memberCount;
-        try
-        {
-            while (true)
-            {
-                try
-                {
-                    return await call(deadline, ct).ConfigureAwait(false);
-                }
-                catch (RpcException e) when (NeverSent(e) && --attemptsLeft > 0 && DateTime.UtcNow + RetryPause < deadline && !ct.IsCancellationRequested)
-                {
-                    // The balancer picked a member that refused the connection: the request never left this process,
-                    // so even a write is safe to send again (as etcd's Go client does); another member will answer.
-                    await Task.Delay(RetryPause, ct).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (RpcException e) when (ct.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(e.Message, e, ct);
-        }
-        catch (RpcException e)
-        {
-            throw Interpret(e, key);
-        }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            // Not the caller's cancellation: the deadline (or disposal) cancelled the call.
-            throw new StorageException(StorageErrorCode.Timeout, key, "etcd did not answer in time", inner: e);
-        }
-    }
-
-    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(50);
-
-    /// <summary>True when the call failed before its request was sent: the connection to the member could not be made.</summary>
-    private static bool NeverSent(RpcException e) =>
-        e.StatusCode == StatusCode.Unavailable
-        && (e.Status.DebugException is HttpRequestException { InnerException: System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } }
-            || (e.Status.Detail ?? "").Contains("Error connecting to subchannel", StringComparison.Ordinal));
-
-    private static StorageException Interpret(RpcException e, string key)
-    {
-        var detail = e.Status.Detail ?? "";
-        return e.StatusCode switch
-        {
-            StatusCode.OutOfRange when detail.Contains("compacted", StringComparison.Ordinal) =>
-                new StorageException(StorageErrorCode.Expired, key, detail, inner: e),
-            StatusCode.OutOfRange when detail.Contains("future revision", StringComparison.Ordinal) =>
-                new StorageException(StorageErrorCode.TooLargeRevision, key, detail, inner: e),
-            StatusCode.DeadlineExceeded =>
-                new StorageException(StorageErrorCode.Timeout, key, $"etcd did not answer in time: {detail}", inner: e),
-            StatusCode.Unavailable when detail.Contains("request timed out", StringComparison.Ordinal) =>
-                new StorageException(StorageErrorCode.Timeout, key, detail, inner: e),
-            StatusCode.Unavailable =>
-                new StorageException(StorageErrorCode.Unreachable, key, $"etcd is unavailable: {detail}", inner: e),
-            _ => new StorageException(StorageErrorCode.Unreachable, key, $"etcd failed the request ({e.StatusCode}): {detail}", inner: e),
-        };
-    }
-
     private StoredObject ToObject(KeyValue kv) => new(KeyOf(kv.Key), kv.Value.Memory, kv.ModRevision);
 
     private string KeyOf(ByteString etcdKey) => Encoding.UTF8.GetString(etcdKey.Span[_rootLength..]);
@@ -528,71 +477,6 @@ public sealed class EtcdStorage : IObjectStorage, IAsyncDisposable
             return (start, end[..(i + 1)]);
         }
         return (start, [0]); // all 0xff: every key from start on ("\0" means "to the end" in etcd)
-    }
-
-    private static GrpcChannel CreateChannel(EtcdOptions options)
-    {
-        var servers = options.Servers.Select(s => new Uri(s, UriKind.Absolute)).ToList();
-        var tls = servers[0].Scheme == Uri.UriSchemeHttps;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectTimeout = options.RequestTimeout,
-            KeepAlivePingDelay = options.KeepAliveInterval,
-            KeepAlivePingTimeout = options.RequestTimeout,
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            EnableMultipleHttp2Connections = true,
-        };
-        if (tls) handler.SslOptions = SslOptions(options);
-
-        // Reads are retried on Unavailable (another member may answer) within their deadline; writes are not, since
-        // a write that reached etcd before the connection broke must not be applied twice.
-        var readRetry = new MethodConfig
-        {
-            Names = { new MethodName { Service = "etcdserverpb.KV", Method = "Range" } },
-            RetryPolicy = new RetryPolicy
-            {
-                MaxAttempts = 3,
-                InitialBackoff = TimeSpan.FromMilliseconds(100),
-                MaxBackoff = TimeSpan.FromSeconds(1),
-                BackoffMultiplier = 2,
-                RetryableStatusCodes = { StatusCode.Unavailable },
-            },
-        };
-        var channelOptions = new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            DisposeHttpClient = true,
-            // Deadlines surface as RpcException(DeadlineExceeded), told apart from the caller's cancellation.
-            ThrowOperationCanceledOnCancellation = false,
-            MaxReceiveMessageSize = null,
-            ServiceConfig = new ServiceConfig { MethodConfigs = { readRetry } },
-        };
-        if (servers.Count == 1) return GrpcChannel.ForAddress(servers[0], channelOptions);
-
-        channelOptions.ServiceConfig.LoadBalancingConfigs.Add(new RoundRobinConfig());
-        channelOptions.Credentials = tls ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
-        var addresses = servers.Select(u => new BalancerAddress(u.Host, u.Port)).ToArray();
-        var services = new ServiceCollection();
-        services.AddSingleton<ResolverFactory>(new StaticResolverFactory(_ => addresses));
-        channelOptions.ServiceProvider = services.BuildServiceProvider();
-        return GrpcChannel.ForAddress("static:///etcd", channelOptions);
-    }
-
-    private static SslClientAuthenticationOptions SslOptions(EtcdOptions options)
-    {
-        var ssl = new SslClientAuthenticationOptions();
-        if (options.CertFile is not null)
-            ssl.ClientCertificates = new X509CertificateCollection { X509Certificate2.CreateFromPemFile(options.CertFile, options.KeyFile) };
-        if (options.CaFile is not null)
-        {
-            var roots = new X509Certificate2Collection();
-            roots.ImportFromPemFile(options.CaFile);
-            var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-            policy.CustomTrustStore.AddRange(roots);
-            ssl.CertificateChainPolicy = policy;
-        }
-        return ssl;
     }
 
     public ValueTask DisposeAsync()

@@ -19,6 +19,7 @@ public static class KubeconfigApi
         // The literal "-" route is more specific than {name}, so routing sends the collection form here.
         app.MapMethods(groupVersionBase + CollectionPath, ["GET"], async (HttpContext http, ISender sender) =>
         {
+            RefuseWatch(http.Request);
             var rep = ResponseWriter.Negotiate(http.Request);
             var query = new ExportKubeconfigsQuery(QueryParams.String(http.Request, "labelSelector"),
                 QueryParams.String(http.Request, "fieldSelector"), http.Connection.RemoteIpAddress);
@@ -26,10 +27,18 @@ public static class KubeconfigApi
         });
         app.MapMethods(groupVersionBase + ItemPath, ["GET"], async (HttpContext http, string name, ISender sender) =>
         {
+            RefuseWatch(http.Request);
             var rep = ResponseWriter.Negotiate(http.Request);
             var config = await sender.Send(new ExportKubeconfigQuery(name, http.Connection.RemoteIpAddress), http.RequestAborted);
             await ResponseWriter.WriteAsync(http, 200, config, rep);
         });
         return app;
+    }
+
+    // A kubeconfig is computed, not stored: there is nothing to watch, and answering ?watch=true with a plain
+    // document would leave a watching client waiting for events. 405, as kube-apiserver answers unwatchable paths.
+    private static void RefuseWatch(HttpRequest request)
+    {
+        if (QueryParams.Bool(request, "watch") == true) throw Domain.Meta.ApiErrors.MethodNotAllowed();
     }
 }

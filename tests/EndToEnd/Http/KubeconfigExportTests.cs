@@ -151,6 +151,15 @@ public sealed class KubeconfigExportTests(AuthorizationWebhookFixture fx) : ICla
     }
 
     [Fact]
+    public async Task Get_WatchTrue_Returns405()
+    {
+        var name = await CreateLoopbackClusterAsync();
+        using var editor = fx.Client(AuthorizationPolicy.Editor);
+        await Api.AssertFailureAsync(await editor.GetAsync(Kubeconfig(name) + "?watch=true"), HttpStatusCode.MethodNotAllowed, "MethodNotAllowed");
+        await Api.AssertFailureAsync(await editor.GetAsync(Merged("watch=true")), HttpStatusCode.MethodNotAllowed, "MethodNotAllowed");
+    }
+
+    [Fact]
     public async Task Merged_MalformedLabelSelector_Returns400()
     {
         using var editor = fx.Client(AuthorizationPolicy.Editor);

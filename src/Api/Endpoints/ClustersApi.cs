@@ -16,7 +16,7 @@ using Mediator;
 
 namespace ClusterRegistry.Api.Endpoints;
 
-/// <summary>The HTTP surface of clusters: REST verbs on the collection, items and the status subresource.</summary>
+/// <summary>The HTTP surface of clusters: REST verbs on the collection, items and the status subresource (kubeconfig export: KubeconfigApi).</summary>
 public static class ClustersApi
 {
     public const string Base = "/apis/clusterregistry.k8s.io/v1alpha1";
@@ -36,7 +36,8 @@ public static class ClustersApi
         app.MapMethods(Base + "/watch/clusters", ["GET"], (HttpContext h, ISender s) => WatchStreamWriter.ServeAsync(h, ListParametersFrom(h.Request, watch: true), s));
         app.MapMethods(Base + "/watch/clusters/{name}", ["GET"], (HttpContext h, string name, ISender s) =>
             WatchStreamWriter.ServeAsync(h, ListParametersFrom(h.Request, watch: true, name: name), s));
-        foreach (var path in new[] { "/clusters", "/clusters/{name}", "/clusters/{name}/status", "/watch/clusters", "/watch/clusters/{name}" })
+        app.MapKubeconfigExport(Base);
+        foreach (var path in new[] { "/clusters", "/clusters/{name}", "/clusters/{name}/status", KubeconfigApi.ItemPath, "/watch/clusters", "/watch/clusters/{name}" })
             app.Map(Base + path, (HttpContext _) => throw ApiErrors.MethodNotAllowed());
         return app;
     }

@@ -15,6 +15,10 @@ public static class DiscoveryApi
 {
     private static readonly string[] Verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
     private static readonly string[] StatusVerbs = ["get", "patch", "update"];
+    // get for clusters/{name}/kubeconfig, list for the merged clusters/-/kubeconfig (ADR-009). The response is a
+    // client-go v1 Config, not an API kind; RESTMappers skip subresources, so naming it misleads no client.
+    private static readonly string[] KubeconfigVerbs = ["get", "list"];
+    private static readonly object KubeconfigKind = new { group = "", version = "v1", kind = "Config" };
     private static readonly string[] ShortNames = ["clu"];
 
     public static IEndpointRouteBuilder MapDiscovery(this IEndpointRouteBuilder app)
@@ -52,6 +56,7 @@ public static class DiscoveryApi
             {
                 new { name = r.Resource, singularName = r.Singular, namespaced = false, kind = r.Kind, verbs = Verbs, shortNames = ShortNames, storageVersionHash = StorageVersionHash() },
                 new { name = r.Resource + "/status", singularName = "", namespaced = false, kind = r.Kind, verbs = StatusVerbs },
+                new { name = r.Resource + "/kubeconfig", singularName = "", namespaced = false, kind = "Config", verbs = KubeconfigVerbs },
             },
         }));
         // No core group: a 404 tells client-go to rely on /apis. /api/v1 is empty for clients that probe it anyway.
@@ -142,7 +147,11 @@ public static class DiscoveryApi
                             {
                                 resource = r.Resource, responseKind = gvk, scope = "Cluster", singularResource = r.Singular,
                                 verbs = Verbs, shortNames = ShortNames,
-                                subresources = new[] { new { subresource = "status", responseKind = gvk, verbs = StatusVerbs } },
+                                subresources = new object[]
+                                {
+                                    new { subresource = "status", responseKind = gvk, verbs = StatusVerbs },
+                                    new { subresource = "kubeconfig", responseKind = KubeconfigKind, verbs = KubeconfigVerbs },
+                                },
                             },
                         },
                     },

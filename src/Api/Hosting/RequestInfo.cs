@@ -43,6 +43,10 @@ public sealed record RequestInfo(bool IsResourceRequest, string Verb, string Res
             "GET" or "HEAD" => watch ? "watch" : name.Length == 0 ? "list" : "get",
             _ => method.ToLowerInvariant(),
         };
+        // The merged kubeconfig export (clusters/-/kubeconfig) reads many clusters: it is a list, not a get of "-" (ADR-009).
+        if (verb == "get" && name == "-" && sub == "kubeconfig" && resource == Domain.Clusters.ClusterResource.Info.Resource
+            && parts[1] == Domain.Clusters.ClusterResource.Info.Group)
+            (verb, name) = ("list", "");
         return new RequestInfo(true, verb, resource, sub, name, parts[1], parts[2]);
     }
 

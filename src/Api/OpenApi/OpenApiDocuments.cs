@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
+using ClusterRegistry.Application.Clusters.Queries.ExportKubeconfig;
 using ClusterRegistry.Domain.Clusters;
 using ClusterRegistry.Domain.Meta;
 
@@ -34,7 +35,7 @@ public static class OpenApiDocuments
         return (json, Convert.ToHexString(SHA512.HashData(Encoding.UTF8.GetBytes(json))));
     }
 
-    private sealed record Op(string Method, string Action, string Id, Type? Body, Type Response, string[] Params, bool WatchList = false);
+    private sealed record Op(string Method, string Action, string Id, Type? Body, Type Response, string[] Params, bool WatchList = false, string? Description = null);
 
     private static IEnumerable<(string Path, bool Named, Op[] Ops)> Paths()
     {
@@ -61,6 +62,17 @@ public static class OpenApiDocuments
             new("put", "put", "replaceClusterregistryV1alpha1ClusterStatus", typeof(Cluster), typeof(Cluster), write),
             new("patch", "patch", "patchClusterregistryV1alpha1ClusterStatus", typeof(JsonObject), typeof(Cluster), patch),
         ]);
+        // The kubeconfig export (ADR-009): a client-go v1 Config, never credentials.
+        yield return (Base + "/clusters/{name}/kubeconfig", true,
+        [
+            new("get", "get", "readClusterregistryV1alpha1ClusterKubeconfig", null, typeof(Kubeconfig), [],
+                Description: "read a kubeconfig for the specified Cluster, with the server endpoint whose clientCIDR best matches the address of the caller"),
+        ]);
+        yield return (Base + "/clusters/-/kubeconfig", false,
+        [
+            new("get", "list", "listClusterregistryV1alpha1ClusterKubeconfig", null, typeof(Kubeconfig), ["fieldSelector", "labelSelector"],
+                Description: "read one kubeconfig with a context for every selected Cluster"),
+        ]);
     }
 
     private static JsonObject ParamSchema(string name) => name switch
@@ -81,7 +93,7 @@ public static class OpenApiDocuments
             {
                 var o = new JsonObject
                 {
-                    ["description"] = op.Action + " " + ClusterResource.Info.Kind,
+                    ["description"] = op.Description ?? op.Action + " " + ClusterResource.Info.Kind,
                     ["operationId"] = op.Id,
                     ["x-kubernetes-action"] = op.Action,
                     ["x-kubernetes-group-version-kind"] = SchemaGenerator.Gvk(ClusterResource.Info.Group, ClusterResource.Info.Version, ClusterResource.Info.Kind),
@@ -155,7 +167,7 @@ public static class OpenApiDocuments
                 }
                 item[op.Method] = new JsonObject
                 {
-                    ["description"] = op.Action + " " + ClusterResource.Info.Kind,
+                    ["description"] = op.Description ?? op.Action + " " + ClusterResource.Info.Kind,
                     ["operationId"] = op.Id,
                     ["consumes"] = op.Method == "patch" ? new JsonArray(PatchContentTypes.Select(c => (JsonNode)c).ToArray()) : new JsonArray("*/*"),
                     ["produces"] = new JsonArray("application/json", "application/yaml"),

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using ClusterRegistry.Application.Clusters.Queries.ExportKubeconfig;
 using ClusterRegistry.Domain.Clusters;
 using ClusterRegistry.Domain.Meta;
 using ClusterRegistry.Domain.Schema;
@@ -34,8 +35,12 @@ public sealed class SchemaGenerator(string refPrefix)
         return wrapped;
     }
 
-    public static string DefinitionName(Type t) => t == typeof(ServerAddressByClientCidr)
-        ? ClusterPrefix + "ServerAddressByClientCIDR"
+    public const string ClientcmdPrefix = "io.k8s.client-go.tools.clientcmd.api.v1.";
+
+    public static string DefinitionName(Type t) =>
+        t == typeof(ServerAddressByClientCidr) ? ClusterPrefix + "ServerAddressByClientCIDR"
+        // The exported kubeconfig is client-go's Config: its C# types carry a "Kubeconfig" prefix the definitions do not.
+        : t.Namespace == typeof(Kubeconfig).Namespace ? ClientcmdPrefix + (t == typeof(Kubeconfig) ? "Config" : t.Name["Kubeconfig".Length..])
         : (t.Namespace == typeof(ObjectMeta).Namespace ? MetaPrefix : ClusterPrefix) + t.Name;
 
     public JsonObject Ref(Type t)

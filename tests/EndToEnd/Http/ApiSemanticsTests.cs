@@ -89,7 +89,7 @@ public sealed class ApiSemanticsTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Equal((Api.Group, Api.Version, "Cluster"),
             (kind.GetProperty("group").GetString(), kind.GetProperty("version").GetString(), kind.GetProperty("kind").GetString()));
         Assert.Equal(AllVerbs, clusters.GetProperty("verbs").EnumerateArray().Select(v => v.GetString()!).Order().ToArray());
-        var status = Assert.Single(clusters.GetProperty("subresources").EnumerateArray());
+        var status = Assert.Single(clusters.GetProperty("subresources").EnumerateArray(), s => s.GetProperty("subresource").GetString() == "status");
         Assert.Equal("status", status.GetProperty("subresource").GetString());
         Assert.Equal("Cluster", status.GetProperty("responseKind").GetProperty("kind").GetString());
         Assert.Equal(["get", "patch", "update"], status.GetProperty("verbs").EnumerateArray().Select(v => v.GetString()!).Order().ToArray());

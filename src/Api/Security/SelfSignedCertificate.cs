@@ -46,7 +46,8 @@ public static class SelfSignedCertificate
         {
             if (IPAddress.TryParse(name, out var address))
             {
-                if (!IPAddress.IsLoopback(address)) san.AddIpAddress(address);
+                // 127.0.0.1 and ::1 are already there; other loopback addresses (127.0.0.2) are not.
+                if (!address.Equals(IPAddress.Loopback) && !address.Equals(IPAddress.IPv6Loopback)) san.AddIpAddress(address);
             }
             else if (name != "localhost") san.AddDnsName(name);
         }

@@ -10,10 +10,9 @@ COPY app/ /app/
 # The data directory belongs to the server's user, so a new volume mounted here starts out writable by it.
 COPY --chown=65532:65532 data/ /var/lib/clusterregistry/
 
-# A fixed non-root UID (no passwd entry needed); HOME for the runtime's per-user files.
+# A fixed non-root UID (no passwd entry needed); HOME, writable by any UID, for the runtime's per-user files.
 USER 65532:65532
-ENV HOME=/tmp \
-    DOTNET_NOLOGO=1
+ENV HOME=/tmp
 VOLUME /var/lib/clusterregistry
 EXPOSE 6443
 # Probes: GET https://<pod>:6443/livez and /readyz (open without credentials). TLS files and token files are

@@ -6,7 +6,8 @@ namespace ClusterRegistry.Api.Security;
 
 /// <summary>
 /// The serving certificate when none is given: a self-signed pair in the cert directory (kept across restarts so
-/// kubeconfigs stay valid), with SANs for localhost, the loopback addresses, the bind address and the host name.
+/// kubeconfigs stay valid), with SANs for localhost, the loopback addresses, the bind address, the host name, and the
+/// names clients are told to use (--advertise-address, the host of --external-url).
 /// </summary>
 public static class SelfSignedCertificate
 {

@@ -52,5 +52,10 @@ mkdir -p "$ctx/data"
 build_args=()
 if [ "${USE_PUBLIC_BASE:-0}" != 1 ]; then build_args+=(--build-arg "BASE=$base"); fi
 echo "image.sh: docker build -t $image ${build_args[*]}"
-docker build --quiet "${build_args[@]}" -t "$image" "$ctx" >/dev/null
+# Output only on failure: the legacy builder's deprecation notice is noise here.
+if ! out="$(docker build --quiet "${build_args[@]}" -t "$image" "$ctx" 2>&1)"; then
+    echo "$out" >&2
+    echo "image.sh: building $image failed" >&2
+    exit 1
+fi
 echo "image.sh: $image built ($(docker image inspect --format '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1000000}'))"

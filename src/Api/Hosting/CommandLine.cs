@@ -41,6 +41,7 @@ public static class CommandLine
         var etcdKey = new Option<string?>("--etcd-keyfile") { Description = "Client key for etcd (PEM)." };
         var postgres = new Option<string?>("--postgres-connection-string") { Description = "Npgsql connection string for --storage-backend postgres, e.g. \"Host=db;Database=clusterregistry;Username=registry;Password=...\"." };
         var advertise = new Option<string?>("--advertise-address") { Description = "Address (IP or DNS name) clients use; added to the generated certificate's SANs." };
+        var externalUrl = new Option<string?>("--external-url") { Description = "https URL clients outside this host or container use, e.g. a published port (https://127.0.0.1:16443); the generated kubeconfig names it and its host is added to the generated certificate's SANs." };
         var clientCa = new Option<string?>("--client-ca-file") { Description = "PEM CA bundle; client certificates it signed authenticate as CN (user) and O (groups)." };
         var anonymous = new Option<bool>("--anonymous-auth") { Description = "Serve requests without credentials as system:anonymous (group system:unauthenticated). Off by default." };
         var tokenWebhook = new Option<string?>("--authentication-token-webhook-config-file") { Description = "kubeconfig-format file of a TokenReview (authentication.k8s.io/v1) webhook for bearer tokens." };
@@ -65,7 +66,7 @@ public static class CommandLine
         foreach (var o in new Option[]
                  {
                      securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, tokenFile, backend, etcdServers, etcdPrefix, compaction, bookmarks, postgres, etcdCa, etcdCert, etcdKey,
-                     advertise, clientCa, anonymous, tokenWebhook, tokenWebhookTtl, authzMode, alwaysAllow, webhookMode, authzWebhook, authzVersion,
+                     advertise, externalUrl, clientCa, anonymous, tokenWebhook, tokenWebhookTtl, authzMode, alwaysAllow, webhookMode, authzWebhook, authzVersion,
                      authorizedTtl, unauthorizedTtl, auditPath, auditLevel, auditMaxSize, auditMaxBackup, auditMaxAge, maxInflight, maxMutating, requestTimeout,
                  })
             standalone.Options.Add(o);
@@ -139,6 +140,14 @@ public static class CommandLine
                 Console.Error.WriteLine($"error: --bind-address must be an IP address (got \"{parse.GetValue(bindAddress)}\").");
                 return 2;
             }
+            Uri? external = null;
+            if (parse.GetValue(externalUrl) is { } externalText
+                && (!Uri.TryCreate(externalText, UriKind.Absolute, out external) || external.Scheme != "https"
+                    || external.AbsolutePath != "/" || external.Query.Length > 0 || external.UserInfo.Length > 0))
+            {
+                Console.Error.WriteLine($"error: --external-url must be an https URL with a host and optional port, nothing else (got \"{externalText}\").");
+                return 2;
+            }
             var options = new ServerOptions
             {
                 SecurePort = parse.GetValue(securePort),
@@ -149,6 +158,7 @@ public static class CommandLine
                 TlsPrivateKeyFile = key,
                 TokenAuthFile = parse.GetValue(tokenFile),
                 AdvertiseAddress = parse.GetValue(advertise),
+                ExternalUrl = external,
                 ClientCaFile = parse.GetValue(clientCa),
                 AnonymousAuth = parse.GetValue(anonymous),
                 TokenWebhookConfigFile = parse.GetValue(tokenWebhook),

@@ -87,7 +87,7 @@ public static class ServerHost
 
         var (certPath, keyPath) = options.TlsCertFile is not null
             ? (options.TlsCertFile, options.TlsPrivateKeyFile!)
-            : SelfSignedCertificate.Ensure(options.EffectiveCertDir, options.BindAddress, options.AdvertiseAddress);
+            : SelfSignedCertificate.Ensure(options.EffectiveCertDir, options.BindAddress, options.AdvertiseAddress, options.ExternalUrl?.IdnHost);
         var certificates = new CertificateReloader(certPath, keyPath,
             new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("Tls"));
         var clientCa = LoadClientCa(options.ClientCaFile);
@@ -127,10 +127,7 @@ public static class ServerHost
         {
             var token = AdminCredentials.EnsureToken(options.DataDir);
             tokens[token] = AdminCredentials.Admin;
-            var host = options.BindAddress is "0.0.0.0" or "::" ? "127.0.0.1" : options.BindAddress;
-            if (host.Contains(':')) host = "[" + host + "]";
-            kubeconfig = AdminCredentials.WriteKubeconfig(options.DataDir, $"https://{host}:{options.SecurePort}",
-                File.ReadAllText(certPath), token);
+            kubeconfig = AdminCredentials.WriteKubeconfig(options.DataDir, options.KubeconfigServer, File.ReadAllText(certPath), token);
         }
 
         var services = builder.Services;

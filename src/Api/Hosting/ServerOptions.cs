@@ -8,6 +8,8 @@ public sealed record ServerOptions
     public int SecurePort { get; init; } = 6443;
     public string BindAddress { get; init; } = "127.0.0.1";
     public string? AdvertiseAddress { get; init; }
+    /// <summary>The URL clients outside this host or container reach the server at (a published port); the generated kubeconfig names it.</summary>
+    public Uri? ExternalUrl { get; init; }
     public string DataDir { get; init; } = DefaultDataDir();
     public string? CertDir { get; init; }
     public string? TlsCertFile { get; init; }
@@ -41,6 +43,18 @@ public sealed record ServerOptions
     public int MaxRequestsInflight { get; init; } = 400;
     public int MaxMutatingRequestsInflight { get; init; } = 200;
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The server URL the generated kubeconfig names: <see cref="ExternalUrl"/>, or the bind address and port (loopback for a wildcard bind).</summary>
+    public string KubeconfigServer
+    {
+        get
+        {
+            if (ExternalUrl is not null) return ExternalUrl.GetLeftPart(UriPartial.Authority);
+            var host = BindAddress is "0.0.0.0" or "::" ? "127.0.0.1" : BindAddress;
+            if (host.Contains(':')) host = "[" + host + "]";
+            return $"https://{host}:{SecurePort}";
+        }
+    }
 
     public string EffectiveCertDir => CertDir ?? Path.Combine(DataDir, "certs");
 

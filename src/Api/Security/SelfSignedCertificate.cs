@@ -6,22 +6,36 @@ namespace ClusterRegistry.Api.Security;
 
 /// <summary>
 /// The serving certificate when none is given: a self-signed pair in the cert directory (kept across restarts so
-/// kubeconfigs stay valid), with SANs for localhost, the loopback addresses, the bind address and the host name.
+/// kubeconfigs stay valid), with SANs for localhost, the loopback addresses, the bind address, the host name, and the
+/// names clients are told to use (--advertise-address, the host of --external-url).
 /// </summary>
 public static class SelfSignedCertificate
 {
     public const string CertFile = "apiserver.crt";
     public const string KeyFile = "apiserver.key";
 
-    public static (string CertPath, string KeyPath) Ensure(string certDir, string bindAddress, string? advertiseAddress = null)
+    private const string SubjectPrefix = "CN=clusterregistry@";
+
+    /// <param name="externalHost">The host of <c>--external-url</c>: clients outside a container connect by it, so it must be a SAN too.</param>
+    public static (string CertPath, string KeyPath) Ensure(string certDir, string bindAddress, string? advertiseAddress = null,
+        string? externalHost = null)
     {
         Directory.CreateDirectory(certDir);
         var certPath = Path.Combine(certDir, CertFile);
         var keyPath = Path.Combine(certDir, KeyFile);
-        if (File.Exists(certPath) && File.Exists(keyPath)) return (certPath, keyPath);
+        var named = new[] { advertiseAddress, externalHost?.Trim('[', ']') }.OfType<string>().Where(n => n.Length > 0).ToList();
+        if (File.Exists(certPath) && File.Exists(keyPath))
+        {
+            // Kept across restarts, unless a name clients are now told to use is missing from a certificate this
+            // server generated (a later --external-url): the kubeconfig is rewritten with the new CA at start anyway.
+            var missing = MissingNames(certPath, named);
+            if (missing.Count == 0) return (certPath, keyPath);
+            Serilog.Log.Warning("Regenerating the self-signed serving certificate {Cert}: it lacks {Names}; kubeconfigs copied earlier need the new CA",
+                certPath, string.Join(", ", missing));
+        }
 
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN=clusterregistry@{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}", key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest($"{SubjectPrefix}{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         san.AddDnsName("localhost");
         san.AddIpAddress(IPAddress.Loopback);
@@ -29,10 +43,14 @@ public static class SelfSignedCertificate
         if (IPAddress.TryParse(bindAddress, out var ip) && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any)
             && !IPAddress.IsLoopback(ip))
             san.AddIpAddress(ip);
-        if (!string.IsNullOrEmpty(advertiseAddress))
+        foreach (var name in named.Distinct(StringComparer.OrdinalIgnoreCase))
         {
-            if (IPAddress.TryParse(advertiseAddress, out var advertised)) san.AddIpAddress(advertised);
-            else san.AddDnsName(advertiseAddress);
+            if (IPAddress.TryParse(name, out var address))
+            {
+                // 127.0.0.1 and ::1 are already there; other loopback addresses (127.0.0.2) are not.
+                if (!address.Equals(IPAddress.Loopback) && !address.Equals(IPAddress.IPv6Loopback)) san.AddIpAddress(address);
+            }
+            else if (name != "localhost") san.AddDnsName(name);
         }
         var host = Dns.GetHostName();
         if (!string.IsNullOrEmpty(host) && host != "localhost") san.AddDnsName(host);
@@ -47,5 +65,14 @@ public static class SelfSignedCertificate
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return (certPath, keyPath);
+    }
+
+    /// <summary>The names not in the certificate's SANs, when it is one this server generated; a certificate put there by hand is never replaced.</summary>
+    private static List<string> MissingNames(string certPath, List<string> names)
+    {
+        if (names.Count == 0) return [];
+        using var existing = X509Certificate2.CreateFromPem(File.ReadAllText(certPath));
+        if (!existing.Subject.StartsWith(SubjectPrefix, StringComparison.Ordinal)) return [];
+        return names.Where(n => !existing.MatchesHostname(n, allowWildcards: false, allowCommonName: false)).ToList();
     }
 }

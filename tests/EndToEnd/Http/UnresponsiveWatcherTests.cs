@@ -81,5 +81,9 @@ public sealed class UnresponsiveWatcherTests(ServerFixture fixture) : IClassFixt
         Assert.True(ended, $"the watcher that stopped reading was still open after 60 s ({received} bytes drained)");
         Assert.True(received < (long)Updates * padding.Length, $"the stuck watcher received every event ({received} bytes): it was never cut");
         Assert.Contains("Forcing watch close due to unresponsiveness", fixture.Server.Output, StringComparison.Ordinal);
+
+        // Counted before the connection is dropped, as kube-apiserver counts the watchers it terminates.
+        var scrape = await Observability.PrometheusScrape.ParseAsync(await _http.GetStringAsync("/metrics"));
+        Assert.True(scrape.Sum("apiserver_terminated_watchers_total", ("resource", "clusters.clusterregistry.k8s.io")) >= 1);
     }
 }

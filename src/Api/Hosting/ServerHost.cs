@@ -150,7 +150,7 @@ public static class ServerHost
         services.AddSingleton(new RequestLimits(options.MaxRequestsInflight, options.MaxMutatingRequestsInflight, options.RequestTimeout));
         if (options.Audit is not null) services.AddSingleton(sp => new AuditLog(options.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
         services.AddSingleton(new WatchOptions { BookmarkInterval = options.WatchBookmarkInterval });
-        services.AddApiServerMetrics();
+        services.AddApiServerMetrics(options.TracingOtlpEndpoint);
         services.AddApplication();
         services.AddStorage(storage, options.CompactionInterval);
         services.AddMediator(m =>

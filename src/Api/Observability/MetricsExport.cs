@@ -2,6 +2,7 @@ using ClusterRegistry.Infrastructure.Observability;
 using ClusterRegistry.Infrastructure.Webhooks;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace ClusterRegistry.Api.Observability;
 
@@ -11,7 +12,9 @@ namespace ClusterRegistry.Api.Observability;
 /// </summary>
 public static class MetricsExport
 {
-    public static IServiceCollection AddApiServerMetrics(this IServiceCollection services)
+    /// <param name="otlpEndpoint">An OTLP/HTTP collector to send traces to (a span per request from ASP.NET Core, child
+    /// spans from <see cref="Telemetry.Tracing"/>); null leaves tracing off, so no span is ever made.</param>
+    public static IServiceCollection AddApiServerMetrics(this IServiceCollection services, Uri? otlpEndpoint = null)
     {
         services.AddSingleton<RequestMetrics>();
         services.AddSingleton<WatchMetrics>();
@@ -22,6 +25,18 @@ public static class MetricsExport
             .AddMeter(Telemetry.MeterName)
             // Every scrape sees the counts of now: a test (or an operator) that scrapes right after a request finds it.
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        if (otlpEndpoint is not null)
+        {
+            // OTLP/HTTP takes the signal's full path; a collector's base URL gets the standard /v1/traces.
+            var traces = otlpEndpoint.AbsolutePath is "" or "/" ? new Uri(otlpEndpoint, "/v1/traces") : otlpEndpoint;
+            services.AddOpenTelemetry().WithTracing(t => t
+                .AddSource("Microsoft.AspNetCore", Telemetry.MeterName)
+                .AddOtlpExporter(o =>
+                {
+                    o.Endpoint = traces;
+                    o.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+                }));
+        }
         return services;
     }
 

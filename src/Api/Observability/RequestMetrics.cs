@@ -65,11 +65,15 @@ public sealed class RequestMetrics
         public LabelSet(RequestLabels l)
         {
             _labels = l;
+            SpanName = l.Resource.Length > 0 ? $"{l.Verb} {l.Resource}{(l.Subresource.Length > 0 ? "/" + l.Subresource : "")}" : $"{l.Verb} {l.Subresource}".TrimEnd();
             Duration = Telemetry.Labels(("verb", l.Verb), ("dry_run", l.DryRun), ("group", l.Group), ("version", l.Version),
                 ("resource", l.Resource), ("subresource", l.Subresource), ("scope", l.Scope), ("component", l.Component));
             LongRunning = Telemetry.Labels(("verb", l.Verb), ("group", l.Group), ("version", l.Version), ("resource", l.Resource),
                 ("subresource", l.Subresource), ("scope", l.Scope), ("component", l.Component));
         }
+
+        /// <summary>The request span's name, e.g. <c>LIST clusters</c> or <c>GET /version</c>.</summary>
+        public string SpanName { get; }
 
         public KeyValuePair<string, object?>[] Duration { get; }
         public KeyValuePair<string, object?>[] LongRunning { get; }

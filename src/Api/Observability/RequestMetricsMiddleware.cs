@@ -26,6 +26,12 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, RequestMetric
         }
         finally
         {
+            // With tracing on, ASP.NET Core's request span is named and tagged as kube names the request.
+            if (Activity.Current is { Source.Name: "Microsoft.AspNetCore" } span)
+            {
+                span.DisplayName = set.SpanName;
+                span.SetTag("http.response.status_code", http.Response.StatusCode);
+            }
             metrics.Finished(set, tracked, longRunning, mutating, http.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
     }

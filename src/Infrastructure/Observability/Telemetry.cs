@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace ClusterRegistry.Infrastructure.Observability;
@@ -9,6 +10,12 @@ namespace ClusterRegistry.Infrastructure.Observability;
 public static class Telemetry
 {
     public const string MeterName = "ClusterRegistry";
+
+    /// <summary>
+    /// Child spans of a request (storage calls, webhook round-trips). Without a listener (tracing off)
+    /// <see cref="ActivitySource.StartActivity(string, ActivityKind)"/> returns null and costs nothing.
+    /// </summary>
+    public static readonly ActivitySource Tracing = new(MeterName);
 
     /// <summary>The process's meter from the host's factory (one per service provider, so test hosts do not share counts).</summary>
     public static Meter Meter(IMeterFactory factory) => factory.Create(MeterName);

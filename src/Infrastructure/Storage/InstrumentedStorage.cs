@@ -19,6 +19,7 @@ public sealed class InstrumentedStorage(IObjectStorage inner, StorageMetrics met
 
     public async ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct)
     {
+        using var span = metrics.StartSpan(Get);
         var start = Stopwatch.GetTimestamp();
         var failed = true;
         try
@@ -40,6 +41,7 @@ public sealed class InstrumentedStorage(IObjectStorage inner, StorageMetrics met
 
     public async ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct)
     {
+        using var span = metrics.StartSpan(List);
         var start = Stopwatch.GetTimestamp();
         var failed = true;
         try
@@ -95,6 +97,7 @@ public sealed class InstrumentedStorage(IObjectStorage inner, StorageMetrics met
     /// <summary>Awaits a call started after <paramref name="start"/> (taken before the call: a ValueTask is already running).</summary>
     private async ValueTask<long> Timed(int operation, long start, ValueTask<long> call)
     {
+        using var span = metrics.StartSpan(operation);
         var failed = true;
         try
         {

@@ -19,6 +19,7 @@ public sealed class StorageMetrics
     // Per operation, built once: recording passes a cached span and allocates nothing.
     private readonly KeyValuePair<string, object?>[][] _labels;
     private readonly KeyValuePair<string, object?>[] _objectLabels;
+    private readonly string[] _spanNames = Operations.Select(op => "storage " + op).ToArray();
     private long _objects = -1;
 
     public StorageMetrics(IMeterFactory meters, string resource, string backend)
@@ -42,6 +43,17 @@ public sealed class StorageMetrics
         _duration.Record(seconds, labels);
         _requests.Add(1, labels);
         if (failed) _errors.Add(1, labels);
+    }
+
+    /// <summary>A span for one storage call when tracing is on (null otherwise), named and tagged per operation without allocating names.</summary>
+    public System.Diagnostics.Activity? StartSpan(int operation)
+    {
+        var span = Telemetry.Tracing.StartActivity(_spanNames[operation], System.Diagnostics.ActivityKind.Client);
+        if (span is not null)
+        {
+            foreach (var label in _labels[operation]) span.SetTag(label.Key, label.Value);
+        }
+        return span;
     }
 
     /// <summary>Counts a call without a latency of its own (a watch lasts as long as its client).</summary>

@@ -50,6 +50,7 @@ public sealed class WebhookAuthorizer : IAuthorizer, IDisposable
 
         for (var attempt = 0; ; attempt++)
         {
+            using var span = Observability.Telemetry.Tracing.StartActivity("authorization webhook", System.Diagnostics.ActivityKind.Client);
             var start = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {

@@ -14,6 +14,9 @@ public enum Prerequisite
 
     /// <summary>The official Python client (Debian's python3-kubernetes) for /usr/bin/python3.</summary>
     PythonClient,
+
+    /// <summary>Prometheus' text-format parser (Debian's python3-prometheus-client) for /usr/bin/python3.</summary>
+    PrometheusParser,
 }
 
 /// <summary>
@@ -32,7 +35,8 @@ public static class Prerequisites
 {
     private static readonly Lazy<string?> DockerMissing = new(CheckDocker);
     private static readonly Lazy<string?> Kubectl120Missing = new(CheckKubectl120);
-    private static readonly Lazy<string?> PythonClientMissing = new(CheckPythonClient);
+    private static readonly Lazy<string?> PythonClientMissing = new(() => CheckPythonModule("kubernetes", "python3-kubernetes"));
+    private static readonly Lazy<string?> PrometheusParserMissing = new(() => CheckPythonModule("prometheus_client", "python3-prometheus-client"));
 
     /// <summary>Why the prerequisite is missing, or null when it is there.</summary>
     public static string? Missing(Prerequisite prerequisite) => prerequisite switch
@@ -40,6 +44,7 @@ public static class Prerequisites
         Prerequisite.Docker => DockerMissing.Value,
         Prerequisite.Kubectl120 => Kubectl120Missing.Value,
         Prerequisite.PythonClient => PythonClientMissing.Value,
+        Prerequisite.PrometheusParser => PrometheusParserMissing.Value,
         _ => throw new ArgumentOutOfRangeException(nameof(prerequisite)),
     };
 
@@ -83,16 +88,16 @@ public static class Prerequisites
         return File.Exists(path) ? null : $"kubectl 1.20 is not at {path} ({Setup} from Debian's kubernetes-client)";
     }
 
-    private static string? CheckPythonClient()
+    private static string? CheckPythonModule(string module, string package)
     {
         const string python = "/usr/bin/python3";
         if (!File.Exists(python)) return $"{python} is missing ({Setup})";
-        using var process = Process.Start(new ProcessStartInfo(python, ["-c", "import kubernetes"])
+        using var process = Process.Start(new ProcessStartInfo(python, ["-c", "import " + module])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         })!;
         process.WaitForExit(30_000);
-        return process.ExitCode == 0 ? null : $"the Python client is not installed for {python} (apt-get install python3-kubernetes; {Setup})";
+        return process.ExitCode == 0 ? null : $"{package} is not installed for {python} (apt-get install {package}; {Setup})";
     }
 }

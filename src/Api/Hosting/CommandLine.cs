@@ -20,6 +20,14 @@ public static class CommandLine
         ["--insecure-port"] = "the server never serves plain HTTP",
     };
 
+    private static Uri? OtlpEndpoint(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
+        result.AddError($"invalid --tracing-otlp-endpoint \"{text}\": use an http(s) URL such as http://127.0.0.1:4318");
+        return null;
+    }
+
     public static RootCommand Build()
     {
         var root = new RootCommand("ClusterRegistry: a Kubernetes-style API server holding a list of clusters and their metadata.");
@@ -62,12 +70,15 @@ public static class CommandLine
         var maxMutating = new Option<int>("--max-mutating-requests-inflight") { Description = "Concurrent mutating requests before 429 (0: no limit).", DefaultValueFactory = _ => 200 };
         var requestTimeout = new Option<TimeSpan>("--request-timeout") { CustomParser = GoDuration.Parse, Description = "Time limit of non-watch requests.", DefaultValueFactory = _ => TimeSpan.FromSeconds(60) };
 
+        var tracing = new Option<Uri?>("--tracing-otlp-endpoint") { CustomParser = OtlpEndpoint, Description = "Send traces (a span per request, child spans for storage and webhook calls) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318." };
+
         var standalone = new Command("standalone", "Run the registry as a standalone API server.");
         foreach (var o in new Option[]
                  {
                      securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, tokenFile, backend, etcdServers, etcdPrefix, compaction, bookmarks, postgres, etcdCa, etcdCert, etcdKey,
                      advertise, externalUrl, clientCa, anonymous, tokenWebhook, tokenWebhookTtl, authzMode, alwaysAllow, webhookMode, authzWebhook, authzVersion,
                      authorizedTtl, unauthorizedTtl, auditPath, auditLevel, auditMaxSize, auditMaxBackup, auditMaxAge, maxInflight, maxMutating, requestTimeout,
+                     tracing,
                  })
             standalone.Options.Add(o);
         var unimplemented = new List<(Option<string?> Option, string Message)>();
@@ -183,6 +194,7 @@ public static class CommandLine
                 EtcdKeyFile = parse.GetValue(etcdKey),
                 CompactionInterval = parse.GetValue(compaction),
                 WatchBookmarkInterval = parse.GetValue(bookmarks),
+                TracingOtlpEndpoint = parse.GetValue(tracing),
             };
             return await ServerHost.RunAsync(options, ct);
         });

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using ClusterRegistry.Api.Auditing;
 using ClusterRegistry.Api.Endpoints;
 using ClusterRegistry.Api.Http;
+using ClusterRegistry.Api.Observability;
 using ClusterRegistry.Api.Security;
 using ClusterRegistry.Application;
 using ClusterRegistry.Application.Abstractions;
@@ -140,12 +141,13 @@ public static class ServerHost
             "AlwaysAllow" => (IAuthorizer)new AlwaysAllowAuthorizer(),
             "AlwaysDeny" => new AlwaysDenyAuthorizer(),
             "Webhook" => new WebhookAuthorizer(new WebhookAuthorizerOptions(webhookConfig!, options.AuthorizationWebhookVersion,
-                options.AuthorizedTtl, options.UnauthorizedTtl), sp.GetRequiredService<ILogger<WebhookAuthorizer>>()),
+                options.AuthorizedTtl, options.UnauthorizedTtl), sp.GetRequiredService<ILogger<WebhookAuthorizer>>(), sp.GetRequiredService<WebhookMetrics>()),
             _ => throw new InvalidOperationException($"unknown authorization mode {mode}"),
         }).Prepend(new PrivilegedGroupAuthorizer()).ToList()));
         services.AddSingleton(new RequestLimits(options.MaxRequestsInflight, options.MaxMutatingRequestsInflight, options.RequestTimeout));
         if (options.Audit is not null) services.AddSingleton(sp => new AuditLog(options.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
         services.AddSingleton(new WatchOptions { BookmarkInterval = options.WatchBookmarkInterval });
+        services.AddApiServerMetrics(options.TracingOtlpEndpoint);
         services.AddApplication();
         services.AddStorage(storage, options.CompactionInterval);
         services.AddMediator(m =>
@@ -172,6 +174,8 @@ public static class ServerHost
             };
             o.GetLevel = (http, _, e) => e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
         });
+        // Outermost, so the recorded code is the one the client got, whichever middleware answered.
+        app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<RequestTargetMiddleware>();
         app.UseMiddleware<StatusExceptionMiddleware>();
         app.UseMiddleware<RequestLimitsMiddleware>();
@@ -184,6 +188,7 @@ public static class ServerHost
         app.MapOpenApi();
         app.MapClusters();
         app.MapIntrospection();
+        app.MapMetrics();
         // Read-only documents: other methods are 405 Status answers, as kube-apiserver gives.
         foreach (var path in new[] { "/apis", "/apis/{group}", "/apis/{group}/{version}", "/api", "/api/v1", "/version", "/openapi/v2", "/openapi/v3", "/openapi/v3/{**rest}" })
             app.Map(path, (HttpContext _) => throw Domain.Meta.ApiErrors.MethodNotAllowed());

@@ -56,6 +56,10 @@ public sealed record ServerOptions
         }
     }
 
+    // Observability
+    /// <summary>An OTLP/HTTP collector (e.g. <c>http://127.0.0.1:4318</c>) to send traces to; null: no tracing.</summary>
+    public Uri? TracingOtlpEndpoint { get; init; }
+
     public string EffectiveCertDir => CertDir ?? Path.Combine(DataDir, "certs");
 
     /// <summary>True when no way to authenticate was configured: the server then makes an admin token and kubeconfig.</summary>

@@ -52,6 +52,7 @@ public static class WatchStreamWriter
             FullMode = BoundedChannelFullMode.Wait,
         });
         var pump = PumpAsync(events, queue.Writer, cts);
+        var metrics = http.RequestServices.GetRequiredService<Observability.WatchMetrics>();
         var columnsSent = false;
         try
         {
@@ -60,6 +61,7 @@ public static class WatchStreamWriter
                 object payload = e.Error is not null ? e.Error : Transform(e, rep, includeObject, ref columnsSent);
                 await response.Body.WriteAsync(WatchEventEncoding.Line(e.Type, payload), cts.Token);
                 await response.Body.FlushAsync(cts.Token);
+                metrics.EventSent();
             }
         }
         catch (OperationCanceledException)
@@ -85,6 +87,7 @@ public static class WatchStreamWriter
                 // freed now rather than when it times out; its client re-watches or re-lists.
                 ApiServerLog.WatchUnresponsive(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Watch"),
                     capacity, http.Connection.RemoteIpAddress?.ToString() ?? "");
+                metrics.WatcherTerminated();
                 http.Abort();
             }
         }

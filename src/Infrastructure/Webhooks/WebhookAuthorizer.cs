@@ -24,13 +24,15 @@ public sealed class WebhookAuthorizer : IAuthorizer, IDisposable
     private readonly HttpClient _http;
     private readonly WebhookAuthorizerOptions _options;
     private readonly ILogger<WebhookAuthorizer> _logger;
+    private readonly WebhookMetrics? _metrics;
     private readonly ConcurrentDictionary<string, (AuthorizationDecision Decision, DateTime Expires)> _cache = new();
     private readonly TimeSpan _authorizedTtl;
     private readonly TimeSpan _unauthorizedTtl;
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300)];
 
-    public WebhookAuthorizer(WebhookAuthorizerOptions options, ILogger<WebhookAuthorizer> logger)
+    public WebhookAuthorizer(WebhookAuthorizerOptions options, ILogger<WebhookAuthorizer> logger, WebhookMetrics? metrics = null)
     {
+        _metrics = metrics;
         if (options.Version is not ("v1" or "v1beta1"))
             throw new InvalidOperationException($"--authorization-webhook-version must be v1 or v1beta1, got \"{options.Version}\"");
         _options = options;
@@ -48,9 +50,12 @@ public sealed class WebhookAuthorizer : IAuthorizer, IDisposable
 
         for (var attempt = 0; ; attempt++)
         {
+            using var span = Observability.Telemetry.Tracing.StartActivity("authorization webhook", System.Diagnostics.ActivityKind.Client);
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 var body = await WebhookPost.SendAsync(_http, _options.Config.Server, review, ct);
+                _metrics?.Record(WebhookMetrics.Success, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
                 var status = body["status"] as JsonObject;
                 var allowed = status?["allowed"]?.GetValue<bool>() == true;
                 var denied = status?["denied"]?.GetValue<bool>() == true;
@@ -64,6 +69,8 @@ public sealed class WebhookAuthorizer : IAuthorizer, IDisposable
             catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException or InvalidOperationException
                                       && !ct.IsCancellationRequested)
             {
+                _metrics?.Record(e is TaskCanceledException ? WebhookMetrics.Timeout : WebhookMetrics.Error,
+                    System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
                 if (attempt < Backoff.Length)
                 {
                     await Task.Delay(Backoff[attempt], ct);

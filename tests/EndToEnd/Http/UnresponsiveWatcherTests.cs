@@ -9,6 +9,7 @@ namespace ClusterRegistry.Tests.EndToEnd.Http;
 /// A watcher whose client stops reading is closed by the server once it falls a bounded number of events behind, as
 /// kube-apiserver closes unresponsive watchers, while a reading watcher gets every event in order.
 /// </summary>
+[Requires(Prerequisite.PrometheusParser)]
 public sealed class UnresponsiveWatcherTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private const int Updates = 800;
@@ -81,5 +82,9 @@ public sealed class UnresponsiveWatcherTests(ServerFixture fixture) : IClassFixt
         Assert.True(ended, $"the watcher that stopped reading was still open after 60 s ({received} bytes drained)");
         Assert.True(received < (long)Updates * padding.Length, $"the stuck watcher received every event ({received} bytes): it was never cut");
         Assert.Contains("Forcing watch close due to unresponsiveness", fixture.Server.Output, StringComparison.Ordinal);
+
+        // Counted before the connection is dropped, as kube-apiserver counts the watchers it terminates.
+        var scrape = await Observability.PrometheusScrape.ParseAsync(await _http.GetStringAsync("/metrics"));
+        Assert.True(scrape.Sum("apiserver_terminated_watchers_total", ("resource", "clusters.clusterregistry.k8s.io")) >= 1);
     }
 }

@@ -7,6 +7,7 @@ import argparse, json, os, socket, ssl, subprocess, sys, tempfile, threading, ti
 ap = argparse.ArgumentParser()
 ap.add_argument("--watchers", type=int, default=2000)
 ap.add_argument("--updates", type=int, default=400)
+ap.add_argument("--settle", type=int, default=120, help="seconds of light traffic after the watchers are cut")
 args = ap.parse_args()
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 subprocess.run(["dotnet", "build", "-c", "Release", "src/Api/Api.csproj", "-v", "q", "-nologo"], cwd=root, check=True,
@@ -108,13 +109,15 @@ try:
         except OSError: closed += 1
     after = rss()[0]
     for s in socks: s.close()
-    # Light traffic for 30 s, as a server in use sees: the GC and Kestrel's memory pool give memory back over time.
-    for _ in range(30):
-        raw("GET", base + "?limit=5"); time.sleep(1)
-    settled = rss()[0]
+    # Light traffic, as a server in use sees: the GC and Kestrel's memory pool give memory back over time.
+    settled = []
+    for _ in range(args.settle // 30):
+        for _ in range(30):
+            raw("GET", base + "?limit=5"); time.sleep(1)
+        settled.append(rss()[0])
     log = open(os.path.join(data, "server.log")).read()
     print(f"  RSS baseline {base_rss} MiB, with watchers open {opened} MiB, after updates {during[0]} MiB (peak {during[1]} MiB),"
-          f" 5 s later {after} MiB, after 30 s of light traffic {settled} MiB")
+          f" 5 s later {after} MiB, then every 30 s of light traffic: {', '.join(map(str, settled))} MiB")
     print(f"  updates took {dt:.1f} s; watchers closed by the server: {closed}/{args.watchers};"
           f" 'Forcing watch close' log lines: {log.count('Forcing watch close')}")
 finally:

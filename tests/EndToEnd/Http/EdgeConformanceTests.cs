@@ -58,14 +58,9 @@ public sealed class EdgeConformanceTests(ServerFixture fixture) : IClassFixture<
     [Fact]
     public async Task Create_BodyThatStopsArriving_Returns408WithReasonTimeout()
     {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, fixture.Server.Port);
-        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = "127.0.0.1",
-            ApplicationProtocols = [SslApplicationProtocol.Http11],
-        });
+        var (tcp, tls) = await RawHttp.ConnectAsync(fixture.Server.Port, null);
+        using var _ = tcp;
+        await using var __ = tls;
         await tls.WriteAsync(Encoding.ASCII.GetBytes(
             $"POST {Api.Collection} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {fixture.Server.Token}\r\n" +
             "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"kind\":"));

@@ -1,3 +1,4 @@
+using ClusterRegistry.Tests.EndToEnd.Infrastructure;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -23,14 +24,9 @@ public sealed class UnresponsiveWatcherTests(ServerFixture fixture) : IClassFixt
         var rv = Api.ResourceVersion(await Api.ListAsync(_http, "limit=1"));
 
         // The stuck client: a small receive window and no reads after the response headers.
-        using var tcp = new TcpClient { ReceiveBufferSize = 4096 };
-        await tcp.ConnectAsync(IPAddress.Loopback, fixture.Server.Port);
-        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = "127.0.0.1",
-            ApplicationProtocols = [SslApplicationProtocol.Http11],
-        });
+        var (tcp, tls) = await RawHttp.ConnectAsync(fixture.Server.Port, 4096);
+        using var _ = tcp;
+        await using var __ = tls;
         await tls.WriteAsync(Encoding.ASCII.GetBytes(
             $"GET {Api.Collection}?watch=true&resourceVersion={rv}&timeoutSeconds=600 HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
             $"Authorization: Bearer {fixture.Server.Token}\r\n\r\n"));

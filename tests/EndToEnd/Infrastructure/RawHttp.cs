@@ -14,17 +14,27 @@ public sealed record RawResponse(int StatusCode, string Headers, string Body);
 /// </summary>
 public static class RawHttp
 {
-    public static async Task<RawResponse> SendAsync(int port, string method, string target, string? token,
-        string? body = null, string contentType = "application/json", IEnumerable<string>? headers = null)
+    /// <summary>An HTTP/1.1 TLS connection to the server under test; <paramref name="receiveBuffer"/> shrinks the client's window.</summary>
+    public static async Task<(TcpClient Tcp, SslStream Tls)> ConnectAsync(int port, int? receiveBuffer = null)
     {
-        using var tcp = new TcpClient();
+        var tcp = new TcpClient();
+        if (receiveBuffer is { } size) tcp.ReceiveBufferSize = size;
         await tcp.ConnectAsync(IPAddress.Loopback, port);
-        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = "127.0.0.1",
             ApplicationProtocols = [SslApplicationProtocol.Http11],
         });
+        return (tcp, tls);
+    }
+
+    public static async Task<RawResponse> SendAsync(int port, string method, string target, string? token,
+        string? body = null, string contentType = "application/json", IEnumerable<string>? headers = null)
+    {
+        var (tcp, tls) = await ConnectAsync(port);
+        using var _ = tcp;
+        await using var __ = tls;
         var bytes = body is null ? [] : Encoding.UTF8.GetBytes(body);
         var head = new StringBuilder($"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
         if (token is not null) head.Append($"Authorization: Bearer {token}\r\n");

@@ -31,7 +31,7 @@ public sealed class PatchClusterHandler(ClusterUpdates updates, IRequestContext 
                 _ => JsonMergePatch.Apply(document, patch)!,
             };
             using var doc = JsonDocument.Parse(patched.ToJsonString(ApiJson.Options),
-                new JsonDocumentOptions { MaxDepth = ApiJson.MaxDepth + 16 });
+                new JsonDocumentOptions { MaxDepth = ApiJson.Options.MaxDepth });
             var cluster = ClusterBodies.Decode(doc.RootElement, command.Options.Mode, context.AddWarning);
             if (cluster.Metadata.Name != command.Name)
                 throw ApiErrors.BadRequest($"the name of the object ({cluster.Metadata.Name}) does not match the name on the URL ({command.Name})");

@@ -92,6 +92,7 @@ public static class ServerHost
         var certificates = new CertificateReloader(certPath, keyPath,
             new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("Tls"));
         var clientCa = LoadClientCa(options.ClientCaFile);
+        builder.WebHost.UseBoundedConnectionMemory();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -147,6 +148,9 @@ public static class ServerHost
         services.AddSingleton(new RequestLimits(options.MaxRequestsInflight, options.MaxMutatingRequestsInflight, options.RequestTimeout));
         if (options.Audit is not null) services.AddSingleton(sp => new AuditLog(options.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
         services.AddSingleton(new WatchOptions { BookmarkInterval = options.WatchBookmarkInterval });
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Observability.MemoryReturner>();
+        services.AddHostedService(sp => sp.GetRequiredService<Observability.MemoryReturner>());
         services.AddApiServerMetrics(options.TracingOtlpEndpoint);
         services.AddApplication();
         services.AddStorage(storage, options.CompactionInterval);

@@ -88,6 +88,7 @@ public static class WatchStreamWriter
                 ApiServerLog.WatchUnresponsive(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Watch"),
                     capacity, http.Connection.RemoteIpAddress?.ToString() ?? "");
                 metrics.WatcherTerminated();
+                http.RequestServices.GetRequiredService<Observability.MemoryReturner>().WatcherCut();
                 http.Abort();
             }
         }

@@ -127,16 +127,20 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
     private static ClusterWatchEvent? Translate(StorageEvent e, ClusterSelection selection)
     {
         var current = e.Value is { } v ? ClusterCodec.DecodeShared(e.Key, v, e.Revision) : null;
-        // A delete reports the last state at the delete's revision: a private copy, not the cached object.
-        var previous = e.PrevValue is { } pv ? ClusterCodec.Decode(pv, e.Revision) : null;
+        // The previous state decides Added/Modified/Deleted only under a selector, and is the object of a delete; an
+        // unselective watcher of an update never needs it (decoding it per watcher and event was most of the cost
+        // of fanning one update out to thousands of watchers). A delete reports the last state at the delete's
+        // revision: a private copy, not the cached object.
+        Cluster? previous = null;
+        Cluster Previous() => previous ??= ClusterCodec.Decode(e.PrevValue!.Value, e.Revision);
         var curMatches = current is not null && selection.Matches(current);
-        var prevMatches = previous is not null && selection.Matches(previous);
+        var prevMatches = e.PrevValue is not null && (selection.IsEverything && e.Type != StorageEventType.Deleted || selection.Matches(Previous()));
         return e.Type switch
         {
-            StorageEventType.Deleted => prevMatches ? new ClusterWatchEvent(WatchEventType.Deleted, previous) : null,
+            StorageEventType.Deleted => prevMatches ? new ClusterWatchEvent(WatchEventType.Deleted, Previous()) : null,
             _ when curMatches && prevMatches => new ClusterWatchEvent(WatchEventType.Modified, current),
             _ when curMatches => new ClusterWatchEvent(WatchEventType.Added, current),
-            _ when prevMatches => new ClusterWatchEvent(WatchEventType.Deleted, previous),
+            _ when prevMatches => new ClusterWatchEvent(WatchEventType.Deleted, Previous()),
             _ => null,
         };
     }

@@ -112,6 +112,15 @@ public sealed class PostgresErrorLogTests(PostgresContainer postgres) : IClassFi
 
             Assert.True(get.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout, $"GET answered {(int)get.StatusCode}");
             await StorageErrorLog.LineAsync(server, $"Storage {Database}: get failed: ", $"Failed to connect to 127.0.0.1:{postgres.HostPort}", "Connection refused");
+            // Every request fails the same way while the database is down: a cause is logged once, not per request.
+            for (var i = 0; i < 5; i++)
+            {
+                using var again = await client.GetAsync(Api.Item(name));
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, again.StatusCode);
+            }
+            var causes = server.Output.Split('\n').Where(l => l.Contains($"Storage {Database}: ", StringComparison.Ordinal))
+                .Select(l => l[(l.IndexOf(" failed: ", StringComparison.Ordinal) + 9)..].Trim()).ToList();
+            Assert.True(causes.Count == causes.Distinct().Count(), "a cause was logged again within 30 s:\n" + string.Join('\n', causes));
             await StorageErrorLog.LineAsync(server, "PostgreSQL compaction skipped, retrying next interval: ");
             StorageErrorLog.AssertNoStackTrace(server.Output);
             Assert.DoesNotContain("Password", server.Output, StringComparison.OrdinalIgnoreCase);

@@ -9,6 +9,7 @@ using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Application.Behaviors;
 using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
 using ClusterRegistry.Infrastructure;
+using ClusterRegistry.Infrastructure.Observability;
 using ClusterRegistry.Infrastructure.Storage.Embedded;
 using ClusterRegistry.Infrastructure.Webhooks;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -154,6 +155,9 @@ public static class ServerHost
         services.AddApiServerMetrics(options.TracingOtlpEndpoint);
         services.AddApplication();
         services.AddStorage(storage, options.CompactionInterval);
+        services.AddSingleton(sp => storage is EmbeddedStorage
+            ? StorageFailureLog.None
+            : new StorageFailureLog(StorageFactory.Describe(options), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Storage")));
         services.AddMediator(m =>
         {
             m.ServiceLifetime = ServiceLifetime.Scoped;

@@ -5,11 +5,11 @@ namespace ClusterRegistry.Tests.EndToEnd.Infrastructure;
 /// <summary>A server that is expected to refuse to start: how it exited and everything it printed.</summary>
 public sealed record RefusedStart(int ExitCode, string Output)
 {
-    /// <summary>Runs <c>clusterregistry standalone</c> on <paramref name="dataDir"/> and waits for it to exit (it is killed after 60 s).</summary>
-    public static async Task<RefusedStart> RunAsync(string dataDir)
+    /// <summary>Runs <c>clusterregistry standalone</c> on <paramref name="dataDir"/> (plus <paramref name="extraArgs"/>) and waits for it to exit (it is killed after 60 s).</summary>
+    public static async Task<RefusedStart> RunAsync(string dataDir, params string[] extraArgs)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { ServerProcess.ServerDll, "standalone", "--data-dir", dataDir, "--secure-port", ServerProcess.FreePort().ToString() })
+        foreach (var a in new[] { ServerProcess.ServerDll, "standalone", "--data-dir", dataDir, "--secure-port", ServerProcess.FreePort().ToString() }.Concat(extraArgs))
             psi.ArgumentList.Add(a);
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
         var stdout = process.StandardOutput.ReadToEndAsync();

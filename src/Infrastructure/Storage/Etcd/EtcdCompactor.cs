@@ -32,7 +32,7 @@ public sealed partial class EtcdCompactor(EtcdStorage storage, TimeSpan interval
             catch (Exception e)
             {
                 // Keep the previous state and try again next interval, as kube-apiserver does.
-                if (logger is not null) LogFailed(logger, e);
+                if (logger is not null) LogFailed(logger, Observability.ErrorText.Cause(e));
             }
         }
     }
@@ -40,6 +40,8 @@ public sealed partial class EtcdCompactor(EtcdStorage storage, TimeSpan interval
     [LoggerMessage(Level = LogLevel.Debug, Message = "etcd compaction round at revision {Revision}")]
     private static partial void LogCompacted(ILogger logger, long revision);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "etcd compaction failed; retrying next interval")]
-    private static partial void LogFailed(ILogger logger, Exception error);
+    // The cause on one line: a stopped etcd fails every round the same expected way, and a stack trace per round
+    // would bury it.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "etcd compaction failed, retrying next interval: {Cause}")]
+    private static partial void LogFailed(ILogger logger, string cause);
 }

@@ -19,7 +19,7 @@ public sealed class PostgresCompactor(PostgresStorage storage, TimeSpan interval
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("Compaction skipped: {Error}", e.Message);
+                logger.LogWarning("PostgreSQL compaction skipped, retrying next interval: {Cause}", Observability.ErrorText.Cause(e));
             }
         }
     }

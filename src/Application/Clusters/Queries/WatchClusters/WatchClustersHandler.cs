@@ -12,7 +12,8 @@ namespace ClusterRegistry.Application.Clusters.Queries.WatchClusters;
 /// synthetic ADDED events, N sends only changes after N (or one 410 ERROR when N is too old). Selectors turn
 /// changes moving an object into or out of the selection into ADDED and DELETED.
 /// </summary>
-public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions options) : IStreamQueryHandler<WatchClustersQuery, ClusterWatchEvent>
+public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions options, IStorageFailureLog failures)
+    : IStreamQueryHandler<WatchClustersQuery, ClusterWatchEvent>
 {
     public const string InitialEventsEndAnnotation = "k8s.io/initial-events-end";
 
@@ -108,7 +109,9 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
             catch (StorageException ex) when (ex.Code is StorageErrorCode.Unreachable or StorageErrorCode.Timeout)
             {
                 // Storage lost under a running watch: end the stream as kube-apiserver does; the client re-watches
-                // from its last resourceVersion and gets every event or a 410, never a gap.
+                // from its last resourceVersion and gets every event or a 410, never a gap. The client sees a clean
+                // end, so the cause is only in the log.
+                failures.Failed("watch", ex);
                 next = null;
             }
             catch (StorageException ex)

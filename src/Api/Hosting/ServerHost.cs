@@ -9,6 +9,7 @@ using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Application.Behaviors;
 using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
 using ClusterRegistry.Infrastructure;
+using ClusterRegistry.Infrastructure.Storage.Caching;
 using ClusterRegistry.Infrastructure.Storage.Embedded;
 using ClusterRegistry.Infrastructure.Webhooks;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -149,7 +150,7 @@ public static class ServerHost
         services.AddSingleton(new WatchOptions { BookmarkInterval = options.WatchBookmarkInterval });
         services.AddApiServerMetrics(options.TracingOtlpEndpoint);
         services.AddApplication();
-        services.AddStorage(storage, options.CompactionInterval);
+        services.AddStorage(storage, options.CompactionInterval, options.WatchCache ? new WatchCacheOptions() : null);
         services.AddMediator(m =>
         {
             m.ServiceLifetime = ServiceLifetime.Scoped;

@@ -25,7 +25,9 @@ public static class ServerHost
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken ct)
     {
         Log.Logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
+            // Request lines are Debug unless slow or failed: every request's synchronous console write cost more than
+            // serving it from the watch cache, so they are written from -v 3 on, as kube-apiserver's httplog.
+            .MinimumLevel.Is(options.Verbosity >= ServerOptions.RequestLogVerbosity ? LogEventLevel.Debug : LogEventLevel.Information)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .Enrich.FromLogContext()
@@ -81,6 +83,9 @@ public static class ServerHost
         ClientCertificateRequired = clientCertificates,
         RemoteCertificateValidationCallback = clientCertificates ? (_, _, _, _) => true : null,
     };
+
+    /// <summary>Requests slower than this are logged at every verbosity (watches excepted: they last by design).</summary>
+    private const double SlowRequestMs = 1000;
 
     public static WebApplication Build(ServerOptions options, IObjectStorage storage)
     {
@@ -173,7 +178,10 @@ public static class ServerHost
                 // the template's literal "{User}".
                 if (http.Items[typeof(UserInfo)] is not UserInfo) diagnostics.Set("User", "-");
             };
-            o.GetLevel = (http, _, e) => e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+            o.GetLevel = (http, elapsedMs, e) =>
+                e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : elapsedMs > SlowRequestMs && RequestInfo.Of(http).Verb != "watch" ? LogEventLevel.Information
+                : LogEventLevel.Debug;
         });
         // Outermost, so the recorded code is the one the client got, whichever middleware answered.
         app.UseMiddleware<RequestMetricsMiddleware>();

@@ -10,6 +10,7 @@ using ClusterRegistry.Application.Behaviors;
 using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
 using ClusterRegistry.Infrastructure;
 using ClusterRegistry.Infrastructure.Observability;
+using ClusterRegistry.Infrastructure.Storage.Caching;
 using ClusterRegistry.Infrastructure.Storage.Embedded;
 using ClusterRegistry.Infrastructure.Webhooks;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -25,7 +26,9 @@ public static class ServerHost
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken ct)
     {
         Log.Logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
+            // Request lines are Debug unless slow or failed: every request's synchronous console write cost more than
+            // serving it from the watch cache, so they are written from -v 3 on, as kube-apiserver's httplog.
+            .MinimumLevel.Is(options.Verbosity >= ServerOptions.RequestLogVerbosity ? LogEventLevel.Debug : LogEventLevel.Information)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .Enrich.FromLogContext()
@@ -81,6 +84,9 @@ public static class ServerHost
         ClientCertificateRequired = clientCertificates,
         RemoteCertificateValidationCallback = clientCertificates ? (_, _, _, _) => true : null,
     };
+
+    /// <summary>Requests slower than this are logged at every verbosity (watches excepted: they last by design).</summary>
+    private const double SlowRequestMs = 1000;
 
     public static WebApplication Build(ServerOptions options, IObjectStorage storage)
     {
@@ -154,7 +160,7 @@ public static class ServerHost
         services.AddHostedService(sp => sp.GetRequiredService<Observability.MemoryReturner>());
         services.AddApiServerMetrics(options.TracingOtlpEndpoint);
         services.AddApplication();
-        services.AddStorage(storage, options.CompactionInterval);
+        services.AddStorage(storage, options.CompactionInterval, options.WatchCache ? new WatchCacheOptions() : null);
         services.AddSingleton(sp => storage is EmbeddedStorage
             ? StorageFailureLog.None
             : new StorageFailureLog(StorageFactory.Describe(options), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Storage")));
@@ -180,7 +186,10 @@ public static class ServerHost
                 // the template's literal "{User}".
                 if (http.Items[typeof(UserInfo)] is not UserInfo) diagnostics.Set("User", "-");
             };
-            o.GetLevel = (http, _, e) => e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+            o.GetLevel = (http, elapsedMs, e) =>
+                e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : elapsedMs > SlowRequestMs && RequestInfo.Of(http).Verb != "watch" ? LogEventLevel.Information
+                : LogEventLevel.Debug;
         });
         // Outermost, so the recorded code is the one the client got, whichever middleware answered.
         app.UseMiddleware<RequestMetricsMiddleware>();

@@ -8,8 +8,10 @@ namespace ClusterRegistry.Infrastructure.Storage.Etcd;
 /// revision that was current one interval ago, so watches and paged lists younger than one interval keep working.
 /// Replicas sharing an etcd coordinate through the version of <see cref="EtcdStorage.CompactRevisionKey"/>: only the
 /// one whose view of that version is current compacts in a round; the others adopt the new version and wait.
+/// <c>compacted</c> hears this replica's compaction points (its watch cache forgets its history below them too).
 /// </summary>
-public sealed partial class EtcdCompactor(EtcdStorage storage, TimeSpan interval, ILogger<EtcdCompactor>? logger = null) : BackgroundService
+public sealed partial class EtcdCompactor(EtcdStorage storage, TimeSpan interval, ILogger<EtcdCompactor>? logger = null, Action<long>? compacted = null)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,8 +24,11 @@ public sealed partial class EtcdCompactor(EtcdStorage storage, TimeSpan interval
             try
             {
                 var compactAt = revision;
+                var previousVersion = version;
                 (version, revision) = await storage.CompactRoundAsync(version, revision, stoppingToken);
                 if (compactAt > 0 && logger is not null) LogCompacted(logger, compactAt);
+                // Only a round this replica won compacted at compactAt (another replica's round compacts elsewhere).
+                if (compactAt > 0 && version == previousVersion + 1) compacted?.Invoke(compactAt);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -34,7 +34,8 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
         else
         {
             var page = await StorageErrors.Guard(
-                () => storage.ListAsync(ClusterKeys.Prefix, new ListRange(Filter: selection.ToFilter(), Labels: selection.Labels), ct), "", "watch");
+                () => storage.ListAsync(ClusterKeys.Prefix, new ListRange(Filter: selection.ToFilter(), Labels: selection.Labels,
+                    NotOlderThan: p.ResourceVersion == "0" ? 0 : null), ct), "", "watch");
             foreach (var item in page.Items)
                 yield return new ClusterWatchEvent(WatchEventType.Added, ClusterCodec.DecodeShared(item));
             from = page.Revision;

@@ -59,7 +59,9 @@ public sealed partial class CachedStorage
             catch (Exception e)
             {
                 _live = false;
-                EndWatchers();
+                // Watchers end with the cause, so the watch handler reports (and logs) the lost store as it does
+                // without the cache; a clean end would look like a timeout to clients and to the logs.
+                EndWatchers(e as StorageException ?? new StorageException(StorageErrorCode.Unreachable, _prefix, e.Message, inner: e));
                 LogUpstreamBroken(_logger, e.Message);
                 try { await Task.Delay(_options.RetryDelay, ct); } catch (OperationCanceledException) { return; }
             }
@@ -172,12 +174,12 @@ public sealed partial class CachedStorage
         public ChannelReader<StorageEvent> Live => Channel.Reader;
     }
 
-    private Watcher Subscribe(long afterRevision)
+    /// <summary>A watcher replaying the window after <paramref name="afterRevision"/>; null while the cache re-lists.</summary>
+    private Watcher? Subscribe(long afterRevision)
     {
         lock (_gate)
         {
-            if (_state is null)
-                throw new StorageException(StorageErrorCode.Unreachable, _prefix, "the watch cache is re-listing from the store");
+            if (_state is null) return null;
             if (afterRevision < _windowStart)
                 throw new StorageException(StorageErrorCode.Expired, _prefix, "required revision is older than the watch cache's window", _windowStart);
             int lo = 0, hi = _window.Count;
@@ -214,11 +216,11 @@ public sealed partial class CachedStorage
         }
     }
 
-    private void EndWatchers()
+    private void EndWatchers(Exception? cause = null)
     {
         lock (_gate)
         {
-            foreach (var w in _watchers) w.Channel.Writer.TryComplete();
+            foreach (var w in _watchers) w.Channel.Writer.TryComplete(cause);
             _watchers.Clear();
         }
     }

@@ -107,11 +107,8 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
     {
         if (Volatile.Read(ref _state) is null) return null;
         var current = await _inner.CurrentRevisionAsync(ct);
-        if (Volatile.Read(ref _state) is { } state && state.Revision >= current)
-        {
-            _live = true;
-            return state;
-        }
+        // Only the upstream loop marks the cache live: a reader that did would undo the loop's "broken".
+        if (Volatile.Read(ref _state) is { } state && state.Revision >= current) return state;
         return _live && await WaitForAsync(current, ct) ? Volatile.Read(ref _state) : null;
     }
 
@@ -146,7 +143,12 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
 
     private async IAsyncEnumerable<StorageEvent> WatchFromCache(long afterRevision, [EnumeratorCancellation] CancellationToken ct)
     {
-        var watcher = Subscribe(afterRevision);
+        // The cache may have begun re-listing since WatchAsync looked: the store serves this watch instead.
+        if (Subscribe(afterRevision) is not { } watcher)
+        {
+            await foreach (var e in _inner.WatchAsync(_prefix, afterRevision, ct)) yield return e;
+            yield break;
+        }
         try
         {
             foreach (var e in watcher.Replay)

@@ -1,5 +1,6 @@
 using System.Net;
 using ClusterRegistry.Tests.EndToEnd.Infrastructure;
+using ClusterRegistry.Tests.EndToEnd.KubectlSuite;
 
 namespace ClusterRegistry.Tests.EndToEnd.Aggregated;
 
@@ -84,6 +85,11 @@ public sealed class DelegatedAuthenticationTests(AggregatedFixture fx)
         var listed = await withToken.GetAsync(ClustersPath);
         Assert.True(listed.StatusCode == HttpStatusCode.OK, await listed.Content.ReadAsStringAsync());
         Assert.Contains("\"ClusterList\"", await listed.Content.ReadAsStringAsync());
+        // The token's user is what the host's RBAC is asked about: list only.
+        var created = await withToken.PostAsync(ClustersPath,
+            new StringContent(ClusterManifests.Cluster(ClusterManifests.UniqueName("sa")), System.Text.Encoding.UTF8, "application/yaml"));
+        await AssertRefusedAsync(created, HttpStatusCode.Forbidden);
+        Assert.Contains($"system:serviceaccount:{AggregatedFixture.Namespace}:{reader}", await created.Content.ReadAsStringAsync());
 
         using var forgedToken = fx.CreateDirectClient(token: token[..^4] + "AAAA");
         await AssertRefusedAsync(await forgedToken.GetAsync(ClustersPath), HttpStatusCode.Unauthorized);

@@ -117,4 +117,47 @@ public sealed class DelegatedAuthenticationTests(AggregatedFixture fx)
         var line = refused.AssertOneLine("extension-apiserver-authentication-reader");
         Assert.Contains("403", line);
     }
+
+    [Fact]
+    public async Task The_host_configuration_is_read_again_so_a_late_RoleBinding_takes_effect_without_a_restart()
+    {
+        const string account = "late-reader";
+        await fx.ApplyAsync($$"""
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: late-reader-auth-delegator}
+            subjects: [{kind: ServiceAccount, name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}]
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:auth-delegator"}
+            """);
+        var kubeconfig = fx.Host.WriteKubeconfig(account, await fx.Host.CreateServiceAccountTokenAsync(AggregatedFixture.Namespace, account));
+        var serving = fx.ServingCa.IssueServer("clusterregistry", ["localhost"], [IPAddress.Loopback]).WriteTo(fx.Host.Dir, "late-reader-serving");
+        await using var server = await ServerProcess.StartCommandAsync("aggregated", null, null, false,
+            "--tls-cert-file", serving.Cert, "--tls-private-key-file", serving.Key, "--authentication-tolerate-lookup-failure",
+            "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig);
+        using var proxy = fx.CreateDirectClient(fx.Host.FrontProxyClient, server: server);
+
+        // Started without the host's configuration: the front proxy is not known yet.
+        await AssertRefusedAsync(await proxy.SendAsync(Forged("someone", "system:masters")), HttpStatusCode.Unauthorized);
+
+        await fx.ApplyAsync($$"""
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: late-reader-authentication-reader, namespace: kube-system}
+            subjects: [{kind: ServiceAccount, name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}]
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: extension-apiserver-authentication-reader}
+            """);
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        HttpStatusCode status;
+        do
+        {
+            await Task.Delay(1000);
+            status = (await proxy.SendAsync(Forged("someone", "system:masters"))).StatusCode;
+        }
+        while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
+        Assert.True(status == HttpStatusCode.OK, $"still {(int)status} after the RoleBinding\n{server.Output}");
+    }
 }

@@ -66,7 +66,9 @@ public sealed class DelegatedAuthenticationSource : IDisposable
                     _current = next;
                     Log.Information("Delegated authentication changed on the host: {Settings}", next.Describe());
                 }
-                catch (Exception e) when (e is InvalidOperationException or System.Security.Cryptography.CryptographicException && !ct.IsCancellationRequested)
+                // Any failure (host unreachable or timing out, a CA file caught mid-rotation) keeps the last good settings:
+                // an exception leaving this loop would stop the server.
+                catch (Exception e) when (!ct.IsCancellationRequested)
                 {
                     Log.Warning("Re-reading the host's authentication configuration failed, keeping the last one: {Error}", e.Message);
                 }

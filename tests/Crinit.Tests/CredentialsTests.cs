@@ -32,11 +32,19 @@ public sealed class CredentialsTests
     public void AdminCertificate_IsAClientCertificate_ForAdmin_InSystemMasters()
     {
         using var credentials = Credentials.Converge(Names, Lb, false, ExistingCredentials.None, Now);
-        using var admin = X509Certificate2.CreateFromPem(credentials.Admin.CertificatePem);
+        using var admin = X509Certificate2.CreateFromPem(credentials.Admin!.CertificatePem);
         Assert.Equal("admin", admin.GetNameInfo(X509NameType.SimpleName, false));
         Assert.Contains("O=system:masters", admin.Subject);
         Assert.Equal("1.3.6.1.5.5.7.3.2", admin.Extensions.OfType<X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages[0].Value);
-        Assert.True(credentials.Ca.Signed(credentials.Admin.CertificatePem, Now));
+        Assert.True(credentials.Ca.Signed(credentials.Admin!.CertificatePem, Now));
+    }
+
+    [Fact]
+    public void WithoutAKubeconfigEntry_NoAdminCertificateIsIssued()
+    {
+        using var credentials = Credentials.Converge(Names, Endpoint.None, false, ExistingCredentials.None, Now, adminCertificate: false);
+        Assert.Null(credentials.Admin);
+        Assert.Equal(["CA", "serving certificate"], credentials.Reissued);
     }
 
     [Fact]
@@ -86,7 +94,7 @@ public sealed class CredentialsTests
 
         using var lost = Credentials.Converge(Names, Lb, false, Existing(first) with { CaKeyPem = null }, Now);
         Assert.Equal(["CA", "serving certificate", "admin client certificate"], lost.Reissued);
-        Assert.False(lost.Ca.Signed(first.Admin.CertificatePem, Now));
+        Assert.False(lost.Ca.Signed(first.Admin!.CertificatePem, Now));
     }
 
     [Fact]
@@ -101,5 +109,5 @@ public sealed class CredentialsTests
     }
 
     private static ExistingCredentials Existing(Credentials c) => new(
-        c.Ca.CertificatePem, c.Ca.KeyPem, c.Server.CertificatePem, c.Server.KeyPem, c.TokenCsv, c.Admin.CertificatePem, c.Admin.KeyPem);
+        c.Ca.CertificatePem, c.Ca.KeyPem, c.Server.CertificatePem, c.Server.KeyPem, c.TokenCsv, c.Admin?.CertificatePem, c.Admin?.KeyPem);
 }

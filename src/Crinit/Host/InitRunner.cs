@@ -33,17 +33,17 @@ public sealed class InitRunner(InitOptions options, TextWriter output, TimeProvi
         using var credentials = Credentials.Converge(_names, endpoint, options.EnableTokenAuth, new ExistingCredentials(
             Text(caSecret, SecretKeys.CaCertificate), Text(caSecret, SecretKeys.CaKey),
             Text(credentialsSecret, SecretKeys.ServerCertificate), Text(credentialsSecret, SecretKeys.ServerKey),
-            Text(credentialsSecret, SecretKeys.TokenCsv), adminCert, adminKey), time.GetUtcNow());
+            Text(credentialsSecret, SecretKeys.TokenCsv), adminCert, adminKey), time.GetUtcNow(), adminCertificate: endpoint.Url is not null);
         output.WriteLine(credentials.Reissued.Count == 0
             ? "Credentials: kept from the earlier run"
             : $"Credentials: generated {string.Join(", ", credentials.Reissued)}");
 
         foreach (var obj in ManifestBuilder.Build(_names, options, credentials, endpoint).Skip(2)) await Step(host, obj, ct);
 
-        if (endpoint.Url is { } url)
+        if (endpoint.Url is { } url && credentials.Admin is { } admin)
         {
             var file = KubeconfigFile.Load(kubeconfigPath);
-            file.Upsert(_names.Instance, url, credentials.Ca.CertificatePem, credentials.Admin.CertificatePem, credentials.Admin.KeyPem, credentials.Token);
+            file.Upsert(_names.Instance, url, credentials.Ca.CertificatePem, admin.CertificatePem, admin.KeyPem, credentials.Token);
             file.Save(kubeconfigPath);
             output.WriteLine($"Kubeconfig: cluster, user and context \"{_names.Instance}\" written to {kubeconfigPath} (current context unchanged)");
         }

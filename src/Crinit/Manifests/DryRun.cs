@@ -18,7 +18,7 @@ public static class DryRun
         var endpoint = options.AdvertiseAddress is { } ip
             ? new Endpoint([ip], [], options.ServiceType == "NodePort" && options.NodePort > 0 ? options.NodePort : null)
             : Endpoint.None;
-        using var credentials = Credentials.Converge(names, endpoint, options.EnableTokenAuth, ExistingCredentials.None, time.GetUtcNow());
+        using var credentials = Credentials.Converge(names, endpoint, options.EnableTokenAuth, ExistingCredentials.None, time.GetUtcNow(), adminCertificate: false);
         var objects = ManifestBuilder.Build(names, options, credentials, endpoint);
         if (options.Output == "json")
         {

@@ -29,7 +29,7 @@ public sealed class Credentials : IDisposable
     public const string AdminUser = "admin";
     public const string AdminGroup = "system:masters";
 
-    private Credentials(CertificateAuthority ca, IssuedCertificate server, IssuedCertificate admin, string? tokenCsv)
+    private Credentials(CertificateAuthority ca, IssuedCertificate server, IssuedCertificate? admin, string? tokenCsv)
     {
         Ca = ca;
         Server = server;
@@ -39,7 +39,8 @@ public sealed class Credentials : IDisposable
 
     public CertificateAuthority Ca { get; }
     public IssuedCertificate Server { get; }
-    public IssuedCertificate Admin { get; }
+    /// <summary>The kubeconfig entry's client certificate; null when no entry is written (no address known, or a dry run).</summary>
+    public IssuedCertificate? Admin { get; }
 
     /// <summary>The kube static token file line for the admin, or null without --apiserver-enable-token-auth.</summary>
     public string? TokenCsv { get; }
@@ -49,7 +50,7 @@ public sealed class Credentials : IDisposable
     /// <summary>What changed compared to the earlier run, for the progress output.</summary>
     public IReadOnlyList<string> Reissued { get; private init; } = [];
 
-    public static Credentials Converge(Names names, Endpoint endpoint, bool token, ExistingCredentials existing, DateTimeOffset now)
+    public static Credentials Converge(Names names, Endpoint endpoint, bool token, ExistingCredentials existing, DateTimeOffset now, bool adminCertificate = true)
     {
         var reissued = new List<string>();
         var ca = existing.CaCertificatePem is not null && existing.CaKeyPem is not null
@@ -74,7 +75,7 @@ public sealed class Credentials : IDisposable
         var admin = existing is { AdminCertificatePem: { } ac, AdminKeyPem: { } ak } && ca.Signed(ac, now)
             ? new IssuedCertificate(ac, ak)
             : null;
-        if (admin is null)
+        if (admin is null && adminCertificate)
         {
             admin = ca.IssueClient(AdminUser, [AdminGroup], now);
             reissued.Add("admin client certificate");

@@ -17,6 +17,12 @@ public enum Prerequisite
 
     /// <summary>Prometheus' text-format parser (Debian's python3-prometheus-client) for /usr/bin/python3.</summary>
     PrometheusParser,
+
+    /// <summary>
+    /// kube-apiserver and kube-controller-manager v1.20.2 built by .ci/kube-apiserver.sh (in $KUBE_BIN_DIR or its
+    /// cache directory) and Debian's etcd at /usr/bin/etcd: a real host cluster on loopback.
+    /// </summary>
+    HostCluster,
 }
 
 /// <summary>
@@ -36,6 +42,7 @@ public static class Prerequisites
     private static readonly Lazy<string?> DockerMissing = new(CheckDocker);
     private static readonly Lazy<string?> Kubectl120Missing = new(CheckKubectl120);
     private static readonly Lazy<string?> PythonClientMissing = new(() => CheckPythonModule("kubernetes", "python3-kubernetes"));
+    private static readonly Lazy<string?> HostClusterMissing = new(CheckHostCluster);
     private static readonly Lazy<string?> PrometheusParserMissing = new(() => CheckPythonModule("prometheus_client", "python3-prometheus-client"));
 
     /// <summary>Why the prerequisite is missing, or null when it is there.</summary>
@@ -45,6 +52,7 @@ public static class Prerequisites
         Prerequisite.Kubectl120 => Kubectl120Missing.Value,
         Prerequisite.PythonClient => PythonClientMissing.Value,
         Prerequisite.PrometheusParser => PrometheusParserMissing.Value,
+        Prerequisite.HostCluster => HostClusterMissing.Value,
         _ => throw new ArgumentOutOfRangeException(nameof(prerequisite)),
     };
 
@@ -80,6 +88,26 @@ public static class Prerequisites
         {
             return $"Docker does not answer on {socketPath} ({e.Message}; {Setup})";
         }
+    }
+
+    /// <summary>
+    /// Where kube-apiserver and kube-controller-manager are: $KUBE_BIN_DIR (set by .ci/run), else the directory
+    /// .ci/kube-apiserver.sh caches them in ($CLUSTERREGISTRY_KUBE_CACHE, default /var/cache/clusterregistry-kube).
+    /// </summary>
+    public static string KubeBinDir =>
+        Environment.GetEnvironmentVariable("KUBE_BIN_DIR") is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(Environment.GetEnvironmentVariable("CLUSTERREGISTRY_KUBE_CACHE") is { Length: > 0 } root
+                ? root : "/var/cache/clusterregistry-kube", "v1.20.2-b83c0780efb1", "bin");
+
+    private static string? CheckHostCluster()
+    {
+        foreach (var binary in new[] { "kube-apiserver", "kube-controller-manager" })
+        {
+            if (!File.Exists(Path.Combine(KubeBinDir, binary)))
+                return $"{binary} v1.20.2 is not in {KubeBinDir} (bash .ci/kube-apiserver.sh builds it once, ~15 min; KUBE_BIN_DIR names another directory)";
+        }
+        return File.Exists("/usr/bin/etcd") ? null : $"etcd is not at /usr/bin/etcd (apt-get install etcd-server; {Setup})";
     }
 
     private static string? CheckKubectl120()

@@ -11,6 +11,7 @@ namespace ClusterRegistry.Tests.EndToEnd.Crinit;
 /// nothing behind.
 /// </summary>
 [Requires(Prerequisite.HostCluster)]
+[Requires(Prerequisite.Kubectl120)]
 [Collection(CrinitHostCollection.Name)]
 public sealed class CrinitAggregatedTests(HostCluster host) : IDisposable
 {

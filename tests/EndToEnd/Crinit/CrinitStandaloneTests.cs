@@ -12,6 +12,7 @@ namespace ClusterRegistry.Tests.EndToEnd.Crinit;
 /// </summary>
 [Requires(Prerequisite.HostCluster)]
 [Requires(Prerequisite.Docker)]
+[Requires(Prerequisite.Kubectl120)]
 [Collection(CrinitHostCollection.Name)]
 public sealed class CrinitStandaloneTests(HostCluster host) : IDisposable
 {
@@ -62,6 +63,7 @@ public sealed class CrinitStandaloneTests(HostCluster host) : IDisposable
         var cluster = ClusterManifests.UniqueName("crinit");
         await Ok(kubectl, $"--context {name} apply -f -", ClusterManifests.Cluster(cluster));
         Assert.Contains(cluster, await Ok(kubectl, $"--context {name} get clusters -o name"));
+        Assert.Contains(cluster, await Ok(host.KubectlFor(kubeconfig, Kubectl.V120), $"--context {name} get clusters -o name"));
         Assert.Contains($"namespace/{ns}", await Ok(kubectl, "get namespaces -o name"));
         // No anonymous access: without the entry's credentials the registry answers 401.
         using (var anonymous = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true }))
@@ -110,6 +112,14 @@ public sealed class CrinitStandaloneTests(HostCluster host) : IDisposable
         Assert.Contains("403 Forbidden", r.Stderr);
         Assert.Contains("cluster-admin", r.Stderr);
         Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'));
+
+        // Delete stops at the first refusal, unless told to go on, when it lists what it could not remove.
+        r = await CrinitCli.RunAsync(Run, "standalone", "delete", "registry", "--kubeconfig", kubeconfig, "--cluster-registry-namespace", "crinit-forbidden");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("403 Forbidden", r.Stderr);
+        r = await CrinitCli.RunAsync(Run, "standalone", "delete", "registry", "--kubeconfig", kubeconfig, "--cluster-registry-namespace", "crinit-forbidden", "--ignore-errors");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("Not removed (--ignore-errors): the host cluster refused to read namespace crinit-forbidden (403 Forbidden", r.Stdout);
     }
 
     private static async Task<string> Ok(Kubectl kubectl, string args, string? stdin = null)

@@ -87,38 +87,40 @@ public static class CommandLine
         foreach (var (flag, why) in Refused)
             unimplemented.Add((new Option<string?>(flag) { Hidden = true, Arity = ArgumentArity.ZeroOrOne }, $"is not supported: {why}"));
         foreach (var (o, _) in unimplemented) standalone.Options.Add(o);
-        standalone.SetAction(async (parse, ct) =>
+        // The settings both server commands share; null (after an error line on stderr) when they are invalid.
+        ServerOptions? ReadServerOptions(ParseResult parse)
         {
+            var isStandalone = parse.CommandResult.Command == standalone;
             foreach (var (o, message) in unimplemented)
             {
                 if (parse.GetResult(o) is { Implicit: false })
                 {
                     Console.Error.WriteLine($"error: {o.Name} {message}.");
-                    return 2;
+                    return null;
                 }
             }
-            var modes = parse.GetValue(authzMode)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-            if (parse.GetValue(alwaysAllow)) modes = ["AlwaysAllow"];
-            if (parse.GetValue(webhookMode)) modes = ["Webhook"];
-            if (modes.Count == 0 || modes.Any(m => m is not ("AlwaysAllow" or "AlwaysDeny" or "Webhook")))
+            List<string> modes = isStandalone ? parse.GetValue(authzMode)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList() : [];
+            if (isStandalone && parse.GetValue(alwaysAllow)) modes = ["AlwaysAllow"];
+            if (isStandalone && parse.GetValue(webhookMode)) modes = ["Webhook"];
+            if (isStandalone && modes.Count == 0 || modes.Any(m => m is not ("AlwaysAllow" or "AlwaysDeny" or "Webhook")))
             {
                 Console.Error.WriteLine($"error: --authorization-mode must list AlwaysAllow, AlwaysDeny or Webhook (got \"{parse.GetValue(authzMode)}\").");
-                return 2;
+                return null;
             }
-            if (modes.Contains("Webhook") != (parse.GetValue(authzWebhook) is not null))
+            if (isStandalone && modes.Contains("Webhook") != (parse.GetValue(authzWebhook) is not null))
             {
                 Console.Error.WriteLine("error: --authorization-mode Webhook and --authorization-webhook-config-file must be given together.");
-                return 2;
+                return null;
             }
-            if (parse.GetValue(authzVersion) is not ("v1" or "v1beta1"))
+            if (isStandalone && parse.GetValue(authzVersion) is not ("v1" or "v1beta1"))
             {
                 Console.Error.WriteLine("error: --authorization-webhook-version must be v1 or v1beta1.");
-                return 2;
+                return null;
             }
             if (!Enum.TryParse<Auditing.AuditLevel>(parse.GetValue(auditLevel), out var level))
             {
                 Console.Error.WriteLine("error: --audit-log-level must be None, Metadata, Request or RequestResponse.");
-                return 2;
+                return null;
             }
             var storageBackend = parse.GetValue(backend)!;
             var servers = (parse.GetValue(etcdServers) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
@@ -127,29 +129,29 @@ public static class CommandLine
             if ((storageBackend == "etcd3") != (servers.Count > 0))
             {
                 Console.Error.WriteLine("error: --storage-backend etcd3 needs --etcd-servers (and --etcd-servers needs the etcd3 backend).");
-                return 2;
+                return null;
             }
             if ((storageBackend == "postgres") != (parse.GetValue(postgres) is not null))
             {
                 Console.Error.WriteLine("error: --storage-backend postgres and --postgres-connection-string must be given together.");
-                return 2;
+                return null;
             }
             if (storageBackend is not ("embedded" or "postgres" or "etcd3"))
             {
                 Console.Error.WriteLine($"error: --storage-backend must be one of embedded, etcd3, postgres (got \"{storageBackend}\").");
-                return 2;
+                return null;
             }
             var cert = parse.GetValue(tlsCert);
             var key = parse.GetValue(tlsKey);
             if ((cert is null) != (key is null))
             {
                 Console.Error.WriteLine("error: --tls-cert-file and --tls-private-key-file must be given together.");
-                return 2;
+                return null;
             }
             if (!System.Net.IPAddress.TryParse(parse.GetValue(bindAddress), out _))
             {
                 Console.Error.WriteLine($"error: --bind-address must be an IP address (got \"{parse.GetValue(bindAddress)}\").");
-                return 2;
+                return null;
             }
             Uri? external = null;
             if (parse.GetValue(externalUrl) is { } externalText
@@ -157,7 +159,7 @@ public static class CommandLine
                     || external.AbsolutePath != "/" || external.Query.Length > 0 || external.UserInfo.Length > 0))
             {
                 Console.Error.WriteLine($"error: --external-url must be an https URL with a host and optional port, nothing else (got \"{externalText}\").");
-                return 2;
+                return null;
             }
             var options = new ServerOptions
             {
@@ -167,18 +169,18 @@ public static class CommandLine
                 CertDir = parse.GetValue(certDir),
                 TlsCertFile = cert,
                 TlsPrivateKeyFile = key,
-                TokenAuthFile = parse.GetValue(tokenFile),
+                TokenAuthFile = isStandalone ? parse.GetValue(tokenFile) : null,
                 AdvertiseAddress = parse.GetValue(advertise),
                 ExternalUrl = external,
                 ClientCaFile = parse.GetValue(clientCa),
                 AnonymousAuth = parse.GetValue(anonymous),
-                TokenWebhookConfigFile = parse.GetValue(tokenWebhook),
-                TokenWebhookCacheTtl = parse.GetValue(tokenWebhookTtl),
+                TokenWebhookConfigFile = isStandalone ? parse.GetValue(tokenWebhook) : null,
+                TokenWebhookCacheTtl = isStandalone ? parse.GetValue(tokenWebhookTtl) : default,
                 AuthorizationModes = modes,
-                AuthorizationWebhookConfigFile = parse.GetValue(authzWebhook),
-                AuthorizationWebhookVersion = parse.GetValue(authzVersion)!,
-                AuthorizedTtl = parse.GetValue(authorizedTtl),
-                UnauthorizedTtl = parse.GetValue(unauthorizedTtl),
+                AuthorizationWebhookConfigFile = isStandalone ? parse.GetValue(authzWebhook) : null,
+                AuthorizationWebhookVersion = isStandalone ? parse.GetValue(authzVersion)! : "v1",
+                AuthorizedTtl = isStandalone ? parse.GetValue(authorizedTtl) : default,
+                UnauthorizedTtl = isStandalone ? parse.GetValue(unauthorizedTtl) : default,
                 Audit = parse.GetValue(auditPath) is { } audit
                     ? new Auditing.AuditOptions(audit, level, parse.GetValue(auditMaxSize), parse.GetValue(auditMaxBackup), parse.GetValue(auditMaxAge))
                     : null,
@@ -196,9 +198,15 @@ public static class CommandLine
                 WatchBookmarkInterval = parse.GetValue(bookmarks),
                 TracingOtlpEndpoint = parse.GetValue(tracing),
             };
-            return await ServerHost.RunAsync(options, ct);
-        });
+            return options;
+        }
+
+        standalone.SetAction(async (parse, ct) => ReadServerOptions(parse) is { } options ? await ServerHost.RunAsync(options, ct) : 2);
         root.Subcommands.Add(standalone);
+        root.Subcommands.Add(AggregatedCommand.Create(
+            [securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, backend, etcdServers, etcdPrefix, compaction, bookmarks, postgres, etcdCa, etcdCert, etcdKey,
+             advertise, externalUrl, clientCa, anonymous, auditPath, auditLevel, auditMaxSize, auditMaxBackup, auditMaxAge, maxInflight, maxMutating, requestTimeout, tracing],
+            unimplemented.Select(u => (Option)u.Option), ReadServerOptions));
 
         var specDir = new Argument<string>("directory") { Description = "Where to write swagger.json and the v3 document.", DefaultValueFactory = _ => "api/openapi-spec" };
         var openapi = new Command("openapi-spec", "Write the OpenAPI v2 and v3 documents the server serves (api/openapi-spec in the repository).");

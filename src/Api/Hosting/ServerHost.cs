@@ -33,10 +33,12 @@ public static class ServerHost
         try
         {
             Directory.CreateDirectory(options.DataDir);
+            // The host is asked first: a server that cannot authenticate anyone should not open its store.
+            using var delegated = options.Aggregated is { } aggregated ? await Security.Delegated.DelegatedSecurity.StartAsync(options, aggregated, ct) : null;
             var storage = await StorageFactory.OpenAsync(options, ct);
             try
             {
-                var app = Build(options, storage);
+                var app = Build(options, storage, delegated);
                 await app.RunAsync(ct);
             }
             finally
@@ -81,7 +83,7 @@ public static class ServerHost
         RemoteCertificateValidationCallback = clientCertificates ? (_, _, _, _) => true : null,
     };
 
-    public static WebApplication Build(ServerOptions options, IObjectStorage storage)
+    public static WebApplication Build(ServerOptions options, IObjectStorage storage, Security.Delegated.DelegatedSecurity? delegated = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Host.UseSerilog();
@@ -112,7 +114,8 @@ public static class ServerHost
                 listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
                     // The handshake takes the prebuilt context; a certificate selector would rebuild the chain per connection.
-                    OnConnection = _ => ValueTask.FromResult(TlsOptions(certificates, clientCa is not null)),
+                    // Aggregated: the front proxy and the host's client CA may change, so a certificate is always asked for.
+                    OnConnection = _ => ValueTask.FromResult(TlsOptions(certificates, clientCa is not null || delegated is not null)),
                     HandshakeTimeout = TimeSpan.FromSeconds(10),
                 });
             });
@@ -132,18 +135,8 @@ public static class ServerHost
         }
 
         var services = builder.Services;
-        services.AddSingleton(sp => new Authenticator(tokens, options.AnonymousAuth, clientCa,
-            options.TokenWebhookConfigFile is null ? null : new TokenReviewAuthenticator(WebhookKubeconfig.Load(options.TokenWebhookConfigFile),
-                options.TokenWebhookCacheTtl, sp.GetRequiredService<ILogger<TokenReviewAuthenticator>>())));
-        var webhookConfig = options.AuthorizationWebhookConfigFile is null ? null : WebhookKubeconfig.Load(options.AuthorizationWebhookConfigFile);
-        services.AddSingleton<IAuthorizer>(sp => new UnionAuthorizer(options.AuthorizationModes.Select(mode => mode switch
-        {
-            "AlwaysAllow" => (IAuthorizer)new AlwaysAllowAuthorizer(),
-            "AlwaysDeny" => new AlwaysDenyAuthorizer(),
-            "Webhook" => new WebhookAuthorizer(new WebhookAuthorizerOptions(webhookConfig!, options.AuthorizationWebhookVersion,
-                options.AuthorizedTtl, options.UnauthorizedTtl), sp.GetRequiredService<ILogger<WebhookAuthorizer>>(), sp.GetRequiredService<WebhookMetrics>()),
-            _ => throw new InvalidOperationException($"unknown authorization mode {mode}"),
-        }).Prepend(new PrivilegedGroupAuthorizer()).ToList()));
+        if (delegated is not null) delegated.Register(services, options, options.Aggregated!);
+        else RegisterStandaloneSecurity(services, options, tokens, clientCa);
         services.AddSingleton(new RequestLimits(options.MaxRequestsInflight, options.MaxMutatingRequestsInflight, options.RequestTimeout));
         if (options.Audit is not null) services.AddSingleton(sp => new AuditLog(options.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
         services.AddSingleton(new WatchOptions { BookmarkInterval = options.WatchBookmarkInterval });
@@ -205,5 +198,22 @@ public static class ServerHost
                 Log.Information("Admin kubeconfig written to {Kubeconfig}. Use it with: export KUBECONFIG={Kubeconfig}", kubeconfig, kubeconfig);
         });
         return app;
+    }
+
+    private static void RegisterStandaloneSecurity(IServiceCollection services, ServerOptions options, Dictionary<string, UserInfo> tokens,
+        System.Security.Cryptography.X509Certificates.X509Certificate2Collection? clientCa)
+    {
+        services.AddSingleton(sp => new Authenticator(tokens, options.AnonymousAuth, clientCa,
+            options.TokenWebhookConfigFile is null ? null : new TokenReviewAuthenticator(WebhookKubeconfig.Load(options.TokenWebhookConfigFile),
+                options.TokenWebhookCacheTtl, sp.GetRequiredService<ILogger<TokenReviewAuthenticator>>())));
+        var webhookConfig = options.AuthorizationWebhookConfigFile is null ? null : WebhookKubeconfig.Load(options.AuthorizationWebhookConfigFile);
+        services.AddSingleton<IAuthorizer>(sp => new UnionAuthorizer(options.AuthorizationModes.Select(mode => mode switch
+        {
+            "AlwaysAllow" => (IAuthorizer)new AlwaysAllowAuthorizer(),
+            "AlwaysDeny" => new AlwaysDenyAuthorizer(),
+            "Webhook" => new WebhookAuthorizer(new WebhookAuthorizerOptions(webhookConfig!, options.AuthorizationWebhookVersion,
+                options.AuthorizedTtl, options.UnauthorizedTtl), sp.GetRequiredService<ILogger<WebhookAuthorizer>>(), sp.GetRequiredService<WebhookMetrics>()),
+            _ => throw new InvalidOperationException($"unknown authorization mode {mode}"),
+        }).Prepend(new PrivilegedGroupAuthorizer()).ToList()));
     }
 }

@@ -2,7 +2,7 @@ using ClusterRegistry.Api.Auditing;
 
 namespace ClusterRegistry.Api.Hosting;
 
-/// <summary>The settings of <c>clusterregistry standalone</c>, from its command line.</summary>
+/// <summary>The settings of <c>clusterregistry standalone</c> and <c>aggregated</c>, from the command line.</summary>
 public sealed record ServerOptions
 {
     public int SecurePort { get; init; } = 6443;
@@ -62,8 +62,11 @@ public sealed record ServerOptions
 
     public string EffectiveCertDir => CertDir ?? Path.Combine(DataDir, "certs");
 
+    /// <summary>Set for <c>clusterregistry aggregated</c>: authentication and authorization are the host's.</summary>
+    public AggregatedOptions? Aggregated { get; init; }
+
     /// <summary>True when no way to authenticate was configured: the server then makes an admin token and kubeconfig.</summary>
-    public bool GeneratesAdminCredentials => TokenAuthFile is null && ClientCaFile is null && TokenWebhookConfigFile is null;
+    public bool GeneratesAdminCredentials => Aggregated is null && TokenAuthFile is null && ClientCaFile is null && TokenWebhookConfigFile is null;
 
     public static string DefaultDataDir() =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".clusterregistry");

@@ -10,13 +10,15 @@ namespace ClusterRegistry.Api.Security;
 /// kube-apiserver's authenticator chain, first success wins: client certificate (signed by the client CA; CN is the
 /// user, O the groups), static bearer tokens, the token review webhook, then anonymous when enabled. Credentials that
 /// are presented but fail are a 401, never a fall-through to anonymous. Every authenticated user is also in
-/// <c>system:authenticated</c>.
+/// <c>system:authenticated</c>. In aggregated mode (<paramref name="delegated"/> given) the front proxy's request
+/// headers come first, and the client CA is the host's current one.
 /// </summary>
 public sealed class Authenticator(
     IReadOnlyDictionary<string, UserInfo> tokens,
     bool anonymous,
     X509Certificate2Collection? clientCa = null,
-    TokenReviewAuthenticator? tokenWebhook = null)
+    TokenReviewAuthenticator? tokenWebhook = null,
+    Func<Delegated.DelegatedAuthenticationSettings>? delegated = null)
 {
     public bool AnonymousAllowed => anonymous;
 
@@ -24,9 +26,14 @@ public sealed class Authenticator(
     public async ValueTask<UserInfo?> AuthenticateAsync(HttpContext http)
     {
         var certificate = http.Connection.ClientCertificate;
-        if (certificate is not null && clientCa is { Count: > 0 })
+        var settings = delegated?.Invoke();
+        if (certificate is not null && settings?.RequestHeader is { } frontProxy
+            && Delegated.RequestHeaderAuthenticator.Authenticate(http, certificate, frontProxy) is { } proxied)
+            return WithAuthenticatedGroup(proxied);
+        var trusted = settings is null ? clientCa : settings.ClientCa;
+        if (certificate is not null && trusted is { Count: > 0 })
         {
-            var user = FromCertificate(certificate);
+            var user = FromCertificate(certificate, trusted);
             if (user is not null) return WithAuthenticatedGroup(user);
             return null;
         }
@@ -53,11 +60,11 @@ public sealed class Authenticator(
         return anonymous ? UserInfo.Anonymous : null;
     }
 
-    private UserInfo? FromCertificate(X509Certificate2 certificate)
+    private static UserInfo? FromCertificate(X509Certificate2 certificate, X509Certificate2Collection trusted)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(clientCa!);
+        chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
         if (!chain.Build(certificate)) return null;

@@ -16,7 +16,22 @@ public sealed class WebhookKubeconfig
     public X509Certificate2Collection? CertificateAuthority { get; init; }
     public X509Certificate2? ClientCertificate { get; init; }
     public string? Token { get; init; }
+
+    /// <summary>A file holding the bearer token, re-read as it rotates (a pod's projected ServiceAccount token).</summary>
+    public string? TokenFile { get; init; }
     public bool InsecureSkipTlsVerify { get; init; }
+
+    /// <summary>The same connection settings for another URL on the same server (an API path of a host cluster).</summary>
+    public WebhookKubeconfig At(string path) => new()
+    {
+        // Appended, not resolved: a server URL may carry a path prefix (a proxy in front of the API server).
+        Server = new Uri(Server.GetLeftPart(UriPartial.Authority) + Server.AbsolutePath.TrimEnd('/') + path),
+        CertificateAuthority = CertificateAuthority,
+        ClientCertificate = ClientCertificate,
+        Token = Token,
+        TokenFile = TokenFile,
+        InsecureSkipTlsVerify = InsecureSkipTlsVerify,
+    };
 
     private sealed class File
     {
@@ -116,7 +131,8 @@ public sealed class WebhookKubeconfig
                 chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
                 return chain.Build(new X509Certificate2(cert));
             };
-        var client = new HttpClient(handler) { Timeout = timeout };
+        HttpMessageHandler outer = TokenFile is null ? handler : new Delegated.TokenFileHandler(TokenFile) { InnerHandler = handler };
+        var client = new HttpClient(outer) { Timeout = timeout };
         if (!string.IsNullOrEmpty(Token)) client.DefaultRequestHeaders.Authorization = new("Bearer", Token);
         return client;
     }

@@ -6,10 +6,14 @@ namespace ClusterRegistry.Tests.EndToEnd.Infrastructure;
 public sealed record RefusedStart(int ExitCode, string Output)
 {
     /// <summary>Runs <c>clusterregistry standalone</c> on <paramref name="dataDir"/> and waits for it to exit (it is killed after 60 s).</summary>
-    public static async Task<RefusedStart> RunAsync(string dataDir)
+    public static Task<RefusedStart> RunAsync(string dataDir) =>
+        RunAsync("standalone", "--data-dir", dataDir, "--secure-port", ServerProcess.FreePort().ToString());
+
+    /// <summary>Runs <c>clusterregistry ARGS</c> and waits for it to exit (it is killed after 60 s).</summary>
+    public static async Task<RefusedStart> RunAsync(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { ServerProcess.ServerDll, "standalone", "--data-dir", dataDir, "--secure-port", ServerProcess.FreePort().ToString() })
+        foreach (var a in args.Prepend(ServerProcess.ServerDll))
             psi.ArgumentList.Add(a);
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -54,7 +54,11 @@ public sealed class ServerProcess : IAsyncDisposable
     /// given --token-auth-file, --client-ca-file or a token webhook, which generate no admin credentials) it does
     /// not wait for the generated kubeconfig.
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(string? dataDir, int? port, bool expectKubeconfig, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string? dataDir, int? port, bool expectKubeconfig, params string[] extraArgs) =>
+        StartCommandAsync("standalone", dataDir, port, expectKubeconfig, extraArgs);
+
+    /// <summary>Starts <c>clusterregistry COMMAND</c> (standalone or aggregated) and waits until /readyz answers.</summary>
+    public static async Task<ServerProcess> StartCommandAsync(string command, string? dataDir, int? port, bool expectKubeconfig, params string[] extraArgs)
     {
         var owns = dataDir is null;
         dataDir ??= Path.Combine(Path.GetTempPath(), "cr-e2e-" + Guid.NewGuid().ToString("N")[..12]);
@@ -65,7 +69,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { ServerDll, "standalone", "--data-dir", dataDir, "--secure-port", p.ToString(), "--watch-bookmark-interval", "00:00:02" }.Concat(extraArgs))
+        foreach (var a in new[] { ServerDll, command, "--data-dir", dataDir, "--secure-port", p.ToString(), "--watch-bookmark-interval", "00:00:02" }.Concat(extraArgs))
             psi.ArgumentList.Add(a);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
         var server = new ServerProcess(process, dataDir, p, owns) { _expectKubeconfig = expectKubeconfig };

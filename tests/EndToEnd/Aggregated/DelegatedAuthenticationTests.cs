@@ -1,0 +1,114 @@
+using System.Net;
+using ClusterRegistry.Tests.EndToEnd.Infrastructure;
+
+namespace ClusterRegistry.Tests.EndToEnd.Aggregated;
+
+/// <summary>
+/// Who the registry believes, reached directly on its port: the front proxy's headers count only from a client
+/// certificate signed by the host's front-proxy CA with an allowed name; certificates from the host's client CA
+/// authenticate as themselves; bearer tokens are checked by the host's TokenReview; nothing else gets in.
+/// </summary>
+[Requires(Prerequisite.HostCluster)]
+[Collection(AggregatedCollection.Name)]
+public sealed class DelegatedAuthenticationTests(AggregatedFixture fx)
+{
+    private const string ClustersPath = "/apis/clusterregistry.k8s.io/v1alpha1/clusters";
+
+    private static HttpRequestMessage Forged(string user = "admin", string group = "system:masters")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, ClustersPath);
+        request.Headers.Add("X-Remote-User", user);
+        request.Headers.Add("X-Remote-Group", group);
+        return request;
+    }
+
+    private static async Task AssertRefusedAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{(int)response.StatusCode}: {body}");
+        Assert.Contains("\"kind\":\"Status\"", body);
+        Assert.DoesNotContain("\"items\"", body);
+    }
+
+    [Fact]
+    public async Task Forged_front_proxy_headers_without_the_front_proxy_certificate_get_nothing()
+    {
+        using var anonymous = fx.CreateDirectClient();
+        await AssertRefusedAsync(await anonymous.SendAsync(Forged()), HttpStatusCode.Unauthorized);
+
+        // A certificate with the right name from the wrong CA (the host's client CA): it is that user, no one else.
+        using var wrongCa = fx.CreateDirectClient(fx.Host.IssueClientCertificate(HostCluster.FrontProxyClientName));
+        var response = await wrongCa.SendAsync(Forged());
+        await AssertRefusedAsync(response, HttpStatusCode.Forbidden);
+        Assert.Contains($"User \\\"{HostCluster.FrontProxyClientName}\\\"", await response.Content.ReadAsStringAsync());
+
+        // The right CA but a name --requestheader-allowed-names does not list.
+        using var wrongName = fx.CreateDirectClient(fx.Host.IssueFrontProxyCertificate("not-the-front-proxy"));
+        await AssertRefusedAsync(await wrongName.SendAsync(Forged()), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task The_front_proxy_certificate_makes_the_headers_the_user()
+    {
+        using var proxy = fx.CreateDirectClient(fx.Host.FrontProxyClient);
+        var asMaster = await proxy.SendAsync(Forged("someone", "system:masters"));
+        Assert.True(asMaster.StatusCode == HttpStatusCode.OK, await asMaster.Content.ReadAsStringAsync());
+
+        var asNobody = await proxy.SendAsync(Forged("nobody-special", "no-such-group"));
+        await AssertRefusedAsync(asNobody, HttpStatusCode.Forbidden);
+        Assert.Contains("User \\\"nobody-special\\\"", await asNobody.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Bearer_tokens_are_checked_by_the_host_TokenReview()
+    {
+        const string reader = "cluster-reader";
+        await fx.ApplyAsync($$"""
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: {{reader}}, namespace: {{AggregatedFixture.Namespace}}}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: cluster-lister}
+            rules: [{apiGroups: [clusterregistry.k8s.io], resources: [clusters], verbs: [list]}]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: cluster-lister-sa}
+            subjects: [{kind: ServiceAccount, name: {{reader}}, namespace: {{AggregatedFixture.Namespace}}}]
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-lister}
+            """);
+        var token = await fx.Host.CreateServiceAccountTokenAsync(AggregatedFixture.Namespace, reader);
+        using var withToken = fx.CreateDirectClient(token: token);
+        var listed = await withToken.GetAsync(ClustersPath);
+        Assert.True(listed.StatusCode == HttpStatusCode.OK, await listed.Content.ReadAsStringAsync());
+        Assert.Contains("\"ClusterList\"", await listed.Content.ReadAsStringAsync());
+
+        using var forgedToken = fx.CreateDirectClient(token: token[..^4] + "AAAA");
+        await AssertRefusedAsync(await forgedToken.GetAsync(ClustersPath), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Without_the_reader_RoleBinding_the_registry_refuses_to_start_and_names_the_fix()
+    {
+        const string account = "no-reader";
+        await fx.ApplyAsync($$"""
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: no-reader-auth-delegator}
+            subjects: [{kind: ServiceAccount, name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}]
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:auth-delegator"}
+            """);
+        var kubeconfig = fx.Host.WriteKubeconfig(account, await fx.Host.CreateServiceAccountTokenAsync(AggregatedFixture.Namespace, account));
+        var dataDir = Path.Combine(fx.Host.Dir, "no-reader-data");
+        var refused = await RefusedStart.RunAsync("aggregated", "--data-dir", dataDir, "--secure-port", ServerProcess.FreePort().ToString(),
+            "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig);
+        var line = refused.AssertOneLine("extension-apiserver-authentication-reader");
+        Assert.Contains("403", line);
+    }
+}

@@ -84,7 +84,7 @@ public sealed class DeleteRunner(HostOptions options, bool ignoreErrors, TextWri
             return;
         }
         var contents = await ContentsAsync(host, ct);
-        if (ns.Metadata.Labels?.TryGetValue("app", out var app) != true || app != Names.AppLabel)
+        if (!InitRunner.Owned(ns.Metadata))
         {
             output.WriteLine($"namespace {_names.Namespace} was not created by crinit (no app={Names.AppLabel} label): deleting only the registry's objects in it");
             await DeleteOwnObjectsAsync(host, ct);
@@ -119,12 +119,34 @@ public sealed class DeleteRunner(HostOptions options, bool ignoreErrors, TextWri
     {
         var ns = _names.Namespace;
         await Delete(host, $"deployment {ns}/{_names.Deployment}", c => c.AppsV1.DeleteNamespacedDeploymentAsync(_names.Deployment, ns, propagationPolicy: "Foreground", cancellationToken: ct));
-        await Delete(host, $"service {ns}/{_names.Service}", c => c.CoreV1.DeleteNamespacedServiceAsync(_names.Service, ns, cancellationToken: ct));
+        await Delete(host, $"service {ns}/{_names.Service}", c => DeleteServiceAsync(c, ns, ct));
         await Delete(host, $"secret {ns}/{_names.CredentialsSecret}", c => c.CoreV1.DeleteNamespacedSecretAsync(_names.CredentialsSecret, ns, cancellationToken: ct));
         await Delete(host, $"secret {ns}/{_names.CaSecret}", c => c.CoreV1.DeleteNamespacedSecretAsync(_names.CaSecret, ns, cancellationToken: ct));
         await Delete(host, $"persistentvolumeclaim {ns}/{_names.Claim}", c => c.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(_names.Claim, ns, cancellationToken: ct));
         if (options.Mode == Mode.Aggregated)
             await Delete(host, $"serviceaccount {ns}/{Names.ServiceAccount}", c => c.CoreV1.DeleteNamespacedServiceAccountAsync(Names.ServiceAccount, ns, cancellationToken: ct));
+        // Foreground deletion: the Deployment goes last, after its ReplicaSets and pods.
+        await new Waiter(output, options.WaitTimeout, TimeSpan.FromSeconds(1)).UntilAsync($"deployment {ns}/{_names.Deployment} and its pods to be gone", async token =>
+        {
+            var left = await host.ReadOrNullAsync("read the deployment", c => c.AppsV1.ReadNamespacedDeploymentAsync(_names.Deployment, ns, cancellationToken: token));
+            return left is null ? new Waiter.Probe(true, "") : new Waiter.Probe(false, $"finalizers: {string.Join(", ", left.Metadata.Finalizers ?? [])}");
+        }, "the garbage collector (kube-controller-manager) may be down", ct);
+    }
+
+    /// <summary>
+    /// Hosts before 1.23 answer a Service's deletion with a Status, which KubernetesClient cannot read as the
+    /// Service it expects; such a parse failure only follows a successful (200) answer, so the Service is gone.
+    /// </summary>
+    private async Task<object> DeleteServiceAsync(IKubernetes c, string ns, CancellationToken ct)
+    {
+        try
+        {
+            return await c.CoreV1.DeleteNamespacedServiceAsync(_names.Service, ns, cancellationToken: ct);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return "deleted";
+        }
     }
 
     private Task Delete<T>(HostCluster host, string what, Func<IKubernetes, Task<T>> call) where T : class =>

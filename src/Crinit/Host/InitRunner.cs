@@ -22,7 +22,7 @@ public sealed class InitRunner(InitOptions options, TextWriter output, TimeProvi
         if (options.Host.Mode == Mode.Aggregated) await AggregationPreflight.CheckAsync(host, output, ct);
 
         // The endpoint comes first: its addresses go into the serving certificate.
-        await Step(host, ManifestBuilder.Namespace(_names), ct);
+        await NamespaceStep(host, ct);
         await Step(host, ManifestBuilder.Service(_names, options), ct);
         var endpoint = await EndpointResolver.ResolveAsync(host, _names, options, _waiter, output, ct);
 
@@ -61,6 +61,23 @@ public sealed class InitRunner(InitOptions options, TextWriter output, TimeProvi
             output.WriteLine($"Cluster registry is served by the host cluster: kubectl --context {host.Context} get clusters");
         }
     }
+
+    /// <summary>
+    /// A namespace that exists without crinit's label (e.g. "default") is the user's: it is left untouched, so
+    /// delete later removes only the registry's objects from it, never the namespace.
+    /// </summary>
+    private async Task NamespaceStep(HostCluster host, CancellationToken ct)
+    {
+        var existing = await host.ReadOrNullAsync($"read namespace {_names.Namespace}", c => c.CoreV1.ReadNamespaceAsync(_names.Namespace, cancellationToken: ct));
+        if (existing is not null && !Owned(existing.Metadata))
+        {
+            output.WriteLine($"namespace {_names.Namespace} exists and was not created by crinit: left as it is");
+            return;
+        }
+        await Step(host, ManifestBuilder.Namespace(_names), ct);
+    }
+
+    public static bool Owned(V1ObjectMeta meta) => meta.Labels?.TryGetValue("app", out var app) == true && app == Names.AppLabel;
 
     private async Task Step(HostCluster host, IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct)
     {

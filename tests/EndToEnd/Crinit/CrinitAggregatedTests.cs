@@ -80,6 +80,30 @@ public sealed class CrinitAggregatedTests(HostCluster host) : IDisposable
     }
 
     [Fact]
+    public async Task InANamespaceItDidNotCreate_DeleteRemovesOnlyTheRegistrysObjects()
+    {
+        const string ns = "crinit-users-namespace";
+        var kubeconfig = Path.Combine(_dir, "config");
+        File.Copy(host.Kubeconfig, kubeconfig, true);
+        await host.Kubernetes.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new() { Name = ns } });
+        await host.Kubernetes.CoreV1.CreateNamespacedConfigMapAsync(new k8s.Models.V1ConfigMap { Metadata = new() { Name = "users-data" } }, ns);
+        var before = await HostInventory.ListAsync(host.Kubernetes);
+
+        var init = await CrinitCli.RunAsync(Run, "aggregated", "init", "registry", "--kubeconfig", kubeconfig, "--cluster-registry-namespace", ns, "--wait-timeout", "1s");
+        Assert.Contains($"namespace {ns} exists and was not created by crinit: left as it is", init.Stdout);
+        Assert.Contains($"deployment {ns}/registry-apiserver created", init.Stdout);
+        Assert.Null((await host.Kubernetes.CoreV1.ReadNamespaceAsync(ns)).Metadata.Labels);
+
+        var delete = await CrinitCli.OkAsync(Run, "aggregated", "delete", "registry", "--kubeconfig", kubeconfig, "--cluster-registry-namespace", ns);
+        Assert.Contains($"namespace {ns} was not created by crinit (no app=clusterregistry label): deleting only the registry's objects in it", delete.Stdout);
+        foreach (var removed in new[] { "deployment", "service", "secret", "persistentvolumeclaim", "serviceaccount" })
+            Assert.Contains($"{removed} {ns}/", delete.Stdout);
+        Assert.Equal(before, await HostInventory.ListAsync(host.Kubernetes));
+        Assert.Equal("users-data", (await host.Kubernetes.CoreV1.ReadNamespacedConfigMapAsync("users-data", ns)).Metadata.Name);
+        await host.Kubernetes.CoreV1.DeleteNamespaceAsync(ns);
+    }
+
+    [Fact]
     public async Task DryRun_PrintsManifests_TheHostAccepts()
     {
         const string ns = "crinit-dry-run";

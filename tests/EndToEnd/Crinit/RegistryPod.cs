@@ -28,14 +28,7 @@ public sealed class RegistryPod : IAsyncDisposable
         var pod = deployment.Spec.Template.Spec;
         var container = Assert.Single(pod.Containers);
         var dir = Directory.CreateTempSubdirectory("crinit-pod-").FullName;
-        var files = Directory.CreateDirectory(Path.Combine(dir, "secret")).FullName;
-        foreach (var (key, value) in secret.Data)
-        {
-            var path = Path.Combine(files, key);
-            await File.WriteAllBytesAsync(path, value);
-            // A Secret volume's default mode, 0644.
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        }
+        var files = await WriteSecretAsync(secret, Path.Combine(dir, "secret"));
         var mounts = new List<string>();
         foreach (var mount in container.VolumeMounts)
         {
@@ -71,6 +64,20 @@ public sealed class RegistryPod : IAsyncDisposable
         // The Deployment's readiness probe.
         await DockerCli.WaitReadyAsync(name, url);
         return running;
+    }
+
+    /// <summary>Writes each key of the Secret as a file, as a Secret volume holds them; returns the directory.</summary>
+    public static async Task<string> WriteSecretAsync(V1Secret secret, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (var (key, value) in secret.Data)
+        {
+            var path = Path.Combine(dir, key);
+            await File.WriteAllBytesAsync(path, value);
+            // A Secret volume's default mode, 0644.
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+        return dir;
     }
 
     public async ValueTask DisposeAsync()

@@ -24,30 +24,10 @@ public static class DockerCli
         return r.Stdout.Trim();
     }
 
-    /// <summary>Polls <paramref name="url"/>/readyz until it answers 200; a container that exits meanwhile, or stays unready for 90 s, fails the test with its log.</summary>
-    public static async Task WaitReadyAsync(string container, string url)
-    {
-        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            try
-            {
-                using var response = await http.GetAsync(url + "/readyz");
-                if (response.StatusCode == System.Net.HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            var state = await CheckedAsync("inspect", "--format", "{{.State.Status}}", container);
-            if (state is "exited" or "dead" || DateTime.UtcNow > deadline)
-            {
-                var logs = await RunAsync("logs", container);
-                Assert.Fail($"container {container} ({state}) did not become ready at {url}/readyz:\n{logs.Stdout}{logs.Stderr}");
-            }
-            await Task.Delay(250);
-        }
-    }
+    /// <summary>Waits for the container's /readyz at <paramref name="url"/>; a container that exits meanwhile fails the test with its log.</summary>
+    public static Task WaitReadyAsync(string container, string url) => Infrastructure.Readyz.WaitAsync(url,
+        async () => await CheckedAsync("inspect", "--format", "{{.State.Status}}", container) is "exited" or "dead" ? $"container {container} exited" : null,
+        async () => (await RunAsync("logs", container)) is var logs ? logs.Stdout + logs.Stderr : "");
 
     public static async Task<Result> RunAsync(string file, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
     {

@@ -102,6 +102,62 @@ public sealed class CrinitStandaloneTests(HostCluster host) : IDisposable
     }
 
     [Fact]
+    public async Task NodePort_WithAnAdvertisedAddress_PutsAddressAndPortInTheCertificateAndTheKubeconfigEntry()
+    {
+        const string name = "registry-np";
+        const string ns = "crinit-nodeport";
+        var kubeconfig = UserKubeconfig();
+        var address = $"127.0.{Random.Shared.Next(1, 255)}.{Random.Shared.Next(2, 255)}";
+        // In the host's default node-port range; a clash with another Service there would be a 422 from the host.
+        var nodePort = Random.Shared.Next(30000, 32768);
+
+        var init = CrinitCli.RunAsync(Run, "standalone", "init", name, "--kubeconfig", kubeconfig, "--cluster-registry-namespace", ns, "--wait-timeout", "2m",
+            "--api-server-service-type", "NodePort", "--api-server-advertise-address", address, "--api-server-port", nodePort.ToString(), "--apiserver-enable-token-auth");
+        var deployment = await HostActors.EventuallyAsync("the deployment", async () => await host.Kubernetes.AppsV1.ReadNamespacedDeploymentAsync(name + "-apiserver", ns));
+        Assert.Contains($"--advertise-address={address}", deployment.Spec.Template.Spec.Containers[0].Args);
+        var secret = await host.Kubernetes.CoreV1.ReadNamespacedSecretAsync(name + "-apiserver-credentials", ns);
+        await using var pod = await RegistryPod.StartAsync(deployment, secret, address, nodePort);
+        await HostActors.MarkPodRunningAsync(host.Kubernetes, ns);
+        var first = await init;
+        Assert.True(first.ExitCode == 0, $"crinit standalone init\n{first}");
+        Assert.Contains($"Cluster registry API server is running at: {address}:{nodePort}", first.Stdout);
+        Assert.Equal(nodePort, (await host.Kubernetes.CoreV1.ReadNamespacedServiceAsync(name, ns)).Spec.Ports.Single().NodePort);
+
+        var config = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(kubeconfig));
+        Assert.Equal($"https://{address}:{nodePort}", config.Clusters.Single(c => c.Name == name).ClusterEndpoint.Server);
+        // The entry carries the admin token too; kubectl with the token alone (no client certificate) gets in.
+        var token = config.Users.Single(u => u.Name == name).UserCredentials.Token;
+        Assert.False(string.IsNullOrEmpty(token));
+        var kubectl = host.KubectlFor(kubeconfig);
+        Assert.Equal("No resources found", (await kubectl.RunAsync($"--context {name} get clusters")).Stderr.Trim());
+        var tokenKubeconfig = Path.Combine(_dir, "token-only");
+        await File.WriteAllTextAsync(tokenKubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: r
+              cluster:
+                server: https://{address}:{nodePort}
+                certificate-authority-data: {Convert.ToBase64String(secret.Data["ca.crt"])}
+            users:
+            - name: t
+              user:
+                token: {token}
+            contexts:
+            - name: c
+              context:
+                cluster: r
+                user: t
+            current-context: c
+            """);
+        var tokenOnly = await host.KubectlFor(tokenKubeconfig).RunAsync("get clusters");
+        Assert.True(tokenOnly.ExitCode == 0, tokenOnly.ToString());
+
+        await CrinitCli.OkAsync(Run, "standalone", "delete", name, "--kubeconfig", kubeconfig, "--cluster-registry-namespace", ns);
+        Assert.Empty((await host.Kubernetes.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={ns}")).Items);
+    }
+
+    [Fact]
     public async Task AUserWithoutRights_GetsTheReasonAndTheFix_InOneLine()
     {
         await host.Kubernetes.CoreV1.CreateNamespacedServiceAccountAsync(new k8s.Models.V1ServiceAccount { Metadata = new() { Name = "crinit-nobody" } }, "default");

@@ -2,7 +2,7 @@
 """Hostile-input figures for a fresh clusterregistry server (embedded store): dot-segment DELETEs, the JSON patch
 copy bomb, and 2,000 watchers that stop reading. Prints what each did to the stored data, the answer and its time,
 and the server's RSS (VmRSS now, VmHWM peak) around each. Usage: bench/hostile.py [--watchers N] [--updates N]"""
-import argparse, json, os, socket, ssl, subprocess, sys, tempfile, threading, time, urllib.request
+import argparse, json, os, re, socket, ssl, subprocess, sys, tempfile, threading, time, urllib.request
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--watchers", type=int, default=2000)
@@ -40,6 +40,31 @@ def rss():
     st = dict(l.split(":", 1) for l in open(f"/proc/{server.pid}/status"))
     return int(st["VmRSS"].split()[0]) // 1024, int(st["VmHWM"].split()[0]) // 1024
 
+def memory_map():
+    """RSS by kind of mapping. Adjacent anonymous mappings are joined into runs (protection changes split them): a run
+    spanning 16 GiB or more is the GC's reserved range, a 64 MiB-aligned 64 MiB run or [heap] is glibc malloc; other
+    anonymous memory (thread stacks, native libraries' own mmaps) and file-backed pages are counted apart."""
+    runs, files, heap = [], 0, 0
+    lo = hi = None
+    for line in open(f"/proc/{server.pid}/smaps"):
+        f = line.split()
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+$", f[0]):
+            a, b = (int(x, 16) for x in f[0].split("-"))
+            name = f[5] if len(f) > 5 else ""
+            cur = "file" if name.startswith("/") else "heap" if name == "[heap]" else "anon" if not name else "other"
+            if cur == "anon" and runs and runs[-1][1] == a: runs[-1][1] = b
+            elif cur == "anon": runs.append([a, b, 0])
+        elif f[0] == "Rss:":
+            kb = int(f[1])
+            if cur == "anon": runs[-1][2] += kb
+            elif cur == "file": files += kb
+            elif cur == "heap": heap += kb
+    kinds = {"gc": 0, "malloc": heap, "other anon": 0, "files": files}
+    for a, b, kb in runs:
+        span = b - a
+        kinds["gc" if span >= 1 << 34 else "malloc" if span == 1 << 26 and a % (1 << 26) == 0 else "other anon"] += kb
+    return ", ".join(f"{k} {v // 1024}" for k, v in kinds.items()) + " MiB"
+
 def count():
     return len(json.loads(raw("GET", base)[1].split(b"\r\n\r\n", 1)[1].decode(errors="replace").split("\r\n", 1)[-1]
                           if False else body_of(raw("GET", base)[1]))["items"])
@@ -60,7 +85,7 @@ def cluster(name, extra=""):
                        "spec": {"kubernetesApiEndpoints": {"serverEndpoints": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "10.0.0.1:6443"}]}}})
 
 try:
-    for _ in range(150):
+    for _ in range(600):
         try:
             token = open(os.path.join(data, "admin.token")).read().strip()
             if raw("GET", "/readyz")[0] == 200: break
@@ -85,11 +110,13 @@ try:
 
     print(f"\n== {args.watchers} watchers that stop reading, {args.updates} updates of ~16 KB")
     base_rss = rss()[0]
+    print(f"  by kind at baseline: {memory_map()}")
     rv = json.loads(body_of(raw("GET", base + "?limit=1")[1]))["metadata"]["resourceVersion"]
     socks = [raw("GET", f"{base}?watch=true&resourceVersion={rv}&timeoutSeconds=1800", rcvbuf=4096, read=False)
              for _ in range(args.watchers)]
     time.sleep(2)
     opened = rss()[0]
+    print(f"  by kind with watchers open: {memory_map()}")
     pad = "p" * 16384
     t0 = time.time()
     for i in range(args.updates):
@@ -108,6 +135,7 @@ try:
         except ssl.SSLWantReadError: pass
         except OSError: closed += 1
     after = rss()[0]
+    print(f"  by kind after the updates: {memory_map()}")
     for s in socks: s.close()
     # Light traffic, as a server in use sees: the GC and Kestrel's memory pool give memory back over time.
     settled = []
@@ -118,6 +146,7 @@ try:
     log = open(os.path.join(data, "server.log")).read()
     print(f"  RSS baseline {base_rss} MiB, with watchers open {opened} MiB, after updates {during[0]} MiB (peak {during[1]} MiB),"
           f" 5 s later {after} MiB, then every 30 s of light traffic: {', '.join(map(str, settled))} MiB")
+    print(f"  by kind at the end: {memory_map()}")
     print(f"  updates took {dt:.1f} s; watchers closed by the server: {closed}/{args.watchers};"
           f" 'Forcing watch close' log lines: {log.count('Forcing watch close')}")
 finally:

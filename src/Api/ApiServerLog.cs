@@ -15,4 +15,8 @@ public static partial class ApiServerLog
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning,
         Message = "Forcing watch close due to unresponsiveness: more than {Buffered} events waiting for client {Client}")]
     public static partial void WatchUnresponsive(ILogger logger, int buffered, string client);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information,
+        Message = "Returned memory to the OS after {Why}: resident {Before} MiB -> {After} MiB")]
+    public static partial void MemoryReturned(ILogger logger, string why, long before, long after);
 }

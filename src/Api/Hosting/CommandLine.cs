@@ -44,6 +44,8 @@ public static class CommandLine
         var etcdPrefix = new Option<string>("--etcd-prefix") { Description = "The prefix for all resource paths in etcd.", DefaultValueFactory = _ => "/registry/clusterregistry.kubernetes.io" };
         var compaction = new Option<TimeSpan>("--compaction-interval") { CustomParser = GoDuration.Parse, Description = "How often history older than one interval is pruned (watches from before it get 410 Expired).", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
         var bookmarks = new Option<TimeSpan>("--watch-bookmark-interval") { CustomParser = GoDuration.Parse, Description = "How often an idle watch that allows bookmarks gets one.", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
+        var verbosity = new Option<int>("--v", "-v") { Description = "Log verbosity, as kube-apiserver's -v: below 3 the log has starts, warnings, errors and requests slower than 1 s; 3 and above adds a line for every request.", DefaultValueFactory = _ => 0 };
+        var watchCache = new Option<bool>("--watch-cache") { Description = "Serve reads and watches from an in-memory cache fed by one watch of the store (--watch-cache=false reads the store for every request).", DefaultValueFactory = _ => true };
         var etcdCa = new Option<string?>("--etcd-cafile") { Description = "CA bundle to verify etcd servers with." };
         var etcdCert = new Option<string?>("--etcd-certfile") { Description = "Client certificate for etcd (PEM)." };
         var etcdKey = new Option<string?>("--etcd-keyfile") { Description = "Client key for etcd (PEM)." };
@@ -75,7 +77,7 @@ public static class CommandLine
         var standalone = new Command("standalone", "Run the registry as a standalone API server.");
         foreach (var o in new Option[]
                  {
-                     securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, tokenFile, backend, etcdServers, etcdPrefix, compaction, bookmarks, postgres, etcdCa, etcdCert, etcdKey,
+                     securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, tokenFile, backend, etcdServers, etcdPrefix, compaction, bookmarks, watchCache, verbosity, postgres, etcdCa, etcdCert, etcdKey,
                      advertise, externalUrl, clientCa, anonymous, tokenWebhook, tokenWebhookTtl, authzMode, alwaysAllow, webhookMode, authzWebhook, authzVersion,
                      authorizedTtl, unauthorizedTtl, auditPath, auditLevel, auditMaxSize, auditMaxBackup, auditMaxAge, maxInflight, maxMutating, requestTimeout,
                      tracing,
@@ -196,6 +198,8 @@ public static class CommandLine
                 EtcdKeyFile = parse.GetValue(etcdKey),
                 CompactionInterval = parse.GetValue(compaction),
                 WatchBookmarkInterval = parse.GetValue(bookmarks),
+                WatchCache = parse.GetValue(watchCache),
+                Verbosity = parse.GetValue(verbosity),
                 TracingOtlpEndpoint = parse.GetValue(tracing),
             };
             return options;
@@ -204,7 +208,7 @@ public static class CommandLine
         standalone.SetAction(async (parse, ct) => ReadServerOptions(parse) is { } options ? await ServerHost.RunAsync(options, ct) : 2);
         root.Subcommands.Add(standalone);
         root.Subcommands.Add(AggregatedCommand.Create(
-            [securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, backend, etcdServers, etcdPrefix, compaction, bookmarks, postgres, etcdCa, etcdCert, etcdKey,
+            [securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, backend, etcdServers, etcdPrefix, compaction, bookmarks, watchCache, verbosity, postgres, etcdCa, etcdCert, etcdKey,
              advertise, externalUrl, clientCa, anonymous, auditPath, auditLevel, auditMaxSize, auditMaxBackup, auditMaxAge, maxInflight, maxMutating, requestTimeout, tracing],
             unimplemented.Select(u => (Option)u.Option), ReadServerOptions));
 

@@ -9,6 +9,8 @@ using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Application.Behaviors;
 using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
 using ClusterRegistry.Infrastructure;
+using ClusterRegistry.Infrastructure.Observability;
+using ClusterRegistry.Infrastructure.Storage.Caching;
 using ClusterRegistry.Infrastructure.Storage.Embedded;
 using ClusterRegistry.Infrastructure.Webhooks;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -24,7 +26,9 @@ public static class ServerHost
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken ct)
     {
         Log.Logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
+            // Request lines are Debug unless slow or failed: every request's synchronous console write cost more than
+            // serving it from the watch cache, so they are written from -v 3 on, as kube-apiserver's httplog.
+            .MinimumLevel.Is(options.Verbosity >= ServerOptions.RequestLogVerbosity ? LogEventLevel.Debug : LogEventLevel.Information)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .Enrich.FromLogContext()
@@ -83,6 +87,9 @@ public static class ServerHost
         RemoteCertificateValidationCallback = clientCertificates ? (_, _, _, _) => true : null,
     };
 
+    /// <summary>Requests slower than this are logged at every verbosity (watches excepted: they last by design).</summary>
+    private const double SlowRequestMs = 1000;
+
     public static WebApplication Build(ServerOptions options, IObjectStorage storage, Security.Delegated.DelegatedSecurity? delegated = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -94,6 +101,7 @@ public static class ServerHost
         var certificates = new CertificateReloader(certPath, keyPath,
             new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("Tls"));
         var clientCa = LoadClientCa(options.ClientCaFile);
+        builder.WebHost.UseBoundedConnectionMemory();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -140,9 +148,15 @@ public static class ServerHost
         services.AddSingleton(new RequestLimits(options.MaxRequestsInflight, options.MaxMutatingRequestsInflight, options.RequestTimeout));
         if (options.Audit is not null) services.AddSingleton(sp => new AuditLog(options.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
         services.AddSingleton(new WatchOptions { BookmarkInterval = options.WatchBookmarkInterval });
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Observability.MemoryReturner>();
+        services.AddHostedService(sp => sp.GetRequiredService<Observability.MemoryReturner>());
         services.AddApiServerMetrics(options.TracingOtlpEndpoint);
         services.AddApplication();
-        services.AddStorage(storage, options.CompactionInterval);
+        services.AddStorage(storage, options.CompactionInterval, options.WatchCache ? new WatchCacheOptions() : null);
+        services.AddSingleton(sp => storage is EmbeddedStorage
+            ? StorageFailureLog.None
+            : new StorageFailureLog(StorageFactory.Describe(options), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Storage")));
         services.AddMediator(m =>
         {
             m.ServiceLifetime = ServiceLifetime.Scoped;
@@ -165,7 +179,10 @@ public static class ServerHost
                 // the template's literal "{User}".
                 if (http.Items[typeof(UserInfo)] is not UserInfo) diagnostics.Set("User", "-");
             };
-            o.GetLevel = (http, _, e) => e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+            o.GetLevel = (http, elapsedMs, e) =>
+                e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : elapsedMs > SlowRequestMs && RequestInfo.Of(http).Verb != "watch" ? LogEventLevel.Information
+                : LogEventLevel.Debug;
         });
         // Outermost, so the recorded code is the one the client got, whichever middleware answered.
         app.UseMiddleware<RequestMetricsMiddleware>();

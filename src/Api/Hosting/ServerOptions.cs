@@ -23,6 +23,11 @@ public sealed record ServerOptions
     public string? EtcdKeyFile { get; init; }
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
     public TimeSpan WatchBookmarkInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Serve reads and watches from memory (kube-apiserver's --watch-cache); off reads the store for every request.</summary>
+    public bool WatchCache { get; init; } = true;
+    /// <summary>kube's -v: from <see cref="RequestLogVerbosity"/> on, every request is logged; below it only slow and failed ones.</summary>
+    public int Verbosity { get; init; }
+    public const int RequestLogVerbosity = 3;
 
     // Authentication
     public string? TokenAuthFile { get; init; }

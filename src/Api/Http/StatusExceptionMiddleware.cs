@@ -1,3 +1,4 @@
+using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Domain.Meta;
 
 namespace ClusterRegistry.Api.Http;
@@ -6,7 +7,7 @@ namespace ClusterRegistry.Api.Http;
 /// The one error table: API errors render as their Status; anything else is a 500 InternalError, logged as a bug.
 /// Never ProblemDetails: kubectl parses Status.
 /// </summary>
-public sealed class StatusExceptionMiddleware(RequestDelegate next, ILogger<StatusExceptionMiddleware> logger)
+public sealed class StatusExceptionMiddleware(RequestDelegate next, ILogger<StatusExceptionMiddleware> logger, IStorageFailureLog storageFailures)
 {
     /// <summary>Discards a partial response but keeps the Audit-Id, which names the request in the audit log.</summary>
     private static void Clear(HttpContext http)
@@ -24,6 +25,8 @@ public sealed class StatusExceptionMiddleware(RequestDelegate next, ILogger<Stat
         }
         catch (ApiStatusException e) when (!http.Response.HasStarted)
         {
+            // The client gets a generic 503/504; the operator needs the backend's own reason.
+            if (e.InnerException is StorageException storage) storageFailures.Failed(Hosting.RequestInfo.Of(http).Verb, storage);
             Clear(http);
             await ResponseWriter.WriteStatusAsync(http, e.ToStatus());
         }

@@ -33,13 +33,24 @@ public static class WatchStreamWriter
         // Validation and authorization run when the stream is first read; the handler's Started marker says they
         // passed, so errors before it are answered as a plain Status rather than inside a 200 stream.
         var events = sender.CreateStream(new WatchClustersQuery(parameters with { Watch = true }), cts.Token).GetAsyncEnumerator(cts.Token);
-        if (!await events.MoveNextAsync() || events.Current != ClusterWatchEvent.Started)
-            throw new InvalidOperationException("watch stream did not start");
+        bool started;
+        try
+        {
+            started = await events.MoveNextAsync() && events.Current == ClusterWatchEvent.Started;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
+        {
+            // The server began to shut down before this watch started (kubectl lists, prints, then watches): end it
+            // as every running watch ends now, cleanly and empty, not as a 500 that kubectl prints as "Internal
+            // error occurred: The operation was canceled".
+            try { await events.DisposeAsync(); } catch (OperationCanceledException) { }
+            StartWatchResponse(http.Response);
+            return;
+        }
+        if (!started) throw new InvalidOperationException("watch stream did not start");
 
         var response = http.Response;
-        response.StatusCode = 200;
-        response.ContentType = MediaTypes.Json;
-        response.Headers.CacheControl = "no-cache, private";
+        StartWatchResponse(response);
         http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.StartAsync(http.RequestAborted);
         await response.Body.FlushAsync(http.RequestAborted);
@@ -88,9 +99,17 @@ public static class WatchStreamWriter
                 ApiServerLog.WatchUnresponsive(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Watch"),
                     capacity, http.Connection.RemoteIpAddress?.ToString() ?? "");
                 metrics.WatcherTerminated();
+                http.RequestServices.GetRequiredService<Observability.MemoryReturner>().WatcherCut();
                 http.Abort();
             }
         }
+    }
+
+    private static void StartWatchResponse(HttpResponse response)
+    {
+        response.StatusCode = 200;
+        response.ContentType = MediaTypes.Json;
+        response.Headers.CacheControl = "no-cache, private";
     }
 
     /// <summary>

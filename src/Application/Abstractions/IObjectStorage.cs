@@ -9,6 +9,12 @@ public enum StorageEventType
     Added,
     Modified,
     Deleted,
+
+    /// <summary>
+    /// Only from <see cref="IObjectStorage.WatchWithProgressAsync"/>: every write under the prefix up to
+    /// <see cref="StorageEvent.Revision"/> has been delivered (a write elsewhere moved the store's revision). No key, no values.
+    /// </summary>
+    Progress,
 }
 
 /// <summary>
@@ -23,9 +29,12 @@ public sealed record StorageEvent(StorageEventType Type, string Key, ReadOnlyMem
 /// Keys strictly after <see cref="StartAfterKey"/> are read in key order; <see cref="Limit"/> 0 means all;
 /// <see cref="Filter"/> drops items before the limit counts them. <see cref="Labels"/> is the label selector behind the
 /// filter, a hint a backend may use to narrow the candidates in its own query (an index); the filter stays authoritative.
+/// <see cref="NotOlderThan"/> (with <see cref="Revision"/> 0) relaxes "latest": any state at least as new as that
+/// revision will do (0: any state), which a cache answers from memory without asking the store; null is a consistent
+/// read of the latest state. A store without a cache reads the latest state either way.
 /// </summary>
 public sealed record ListRange(long Revision = 0, string? StartAfterKey = null, int Limit = 0, Func<StoredObject, bool>? Filter = null,
-    Domain.Selection.LabelSelector? Labels = null);
+    Domain.Selection.LabelSelector? Labels = null, long? NotOlderThan = null);
 
 /// <summary>A page of a list: its items, the revision it was read at, and whether keys remain after the last item.</summary>
 public sealed record StoredPage(IReadOnlyList<StoredObject> Items, long Revision, bool HasMore, long? RemainingCount);
@@ -67,6 +76,13 @@ public interface IObjectStorage
     /// no longer available; the stream may also end early (e.g. a slow consumer), and the caller re-watches.
     /// </summary>
     IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct);
+
+    /// <summary>
+    /// <see cref="WatchAsync"/>, plus <see cref="StorageEventType.Progress"/> events for revisions spent by writes outside
+    /// <paramref name="prefix"/>, so the consumer (a watch cache) knows it has seen everything up to the store's
+    /// <see cref="CurrentRevisionAsync"/> even when the last writes were elsewhere.
+    /// </summary>
+    IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct);
 
     /// <summary>The latest committed revision.</summary>
     ValueTask<long> CurrentRevisionAsync(CancellationToken ct);

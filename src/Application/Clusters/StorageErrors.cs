@@ -17,9 +17,10 @@ public static class StorageErrors
         StorageErrorCode.Expired => ApiErrors.Expired(e.Message),
         StorageErrorCode.TooLargeRevision => ApiErrors.TooLargeResourceVersion(e.Message, e.CurrentRevision),
         StorageErrorCode.Timeout => ApiErrors.Timeout(
-            $"The {verb} operation against {R.Qualified} could not be completed at this time, please try again.", 2),
-        // The backend's own error text (addresses, driver internals) stays in the server; clients learn what to do.
-        _ => ApiErrors.ServiceUnavailable("the storage backend is unavailable, please try again", 2),
+            $"The {verb} operation against {R.Qualified} could not be completed at this time, please try again.", 2, e),
+        // The backend's own error text (addresses, driver internals) stays in the server (the cause goes to the log,
+        // see IStorageFailureLog); clients learn what to do.
+        _ => ApiErrors.ServiceUnavailable("the storage backend is unavailable, please try again", 2, e),
     };
 
     /// <summary>Runs a storage call and interprets its failures.</summary>

@@ -97,11 +97,11 @@ public static class ApiErrors
             r is null ? null : new StatusDetails { Name = name, Group = r.Group, Kind = r.Resource });
     }
 
-    public static ApiStatusException ServiceUnavailable(string message, int retryAfterSeconds = 1) =>
-        new(503, "ServiceUnavailable", message, new StatusDetails { RetryAfterSeconds = retryAfterSeconds });
+    public static ApiStatusException ServiceUnavailable(string message, int retryAfterSeconds = 1, Exception? cause = null) =>
+        new(503, "ServiceUnavailable", message, new StatusDetails { RetryAfterSeconds = retryAfterSeconds }, cause);
 
-    public static ApiStatusException Timeout(string message, int retryAfterSeconds = 1) =>
-        new(504, "Timeout", message, new StatusDetails { RetryAfterSeconds = retryAfterSeconds });
+    public static ApiStatusException Timeout(string message, int retryAfterSeconds = 1, Exception? cause = null) =>
+        new(504, "Timeout", message, new StatusDetails { RetryAfterSeconds = retryAfterSeconds }, cause);
 
     /// <summary>504 for a resourceVersion newer than the store has (storage/errors.go NewTooLargeResourceVersionError).</summary>
     public static ApiStatusException TooLargeResourceVersion(string requested, long current) =>

@@ -41,7 +41,7 @@ public sealed record AuthenticationConfigMap(
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            throw new InvalidOperationException($"cannot reach the host at {WebhookPost.Describe(host.Server)} to read configmap/{Name}: {WebhookPost.Cause(e)}", e);
+            throw new InvalidOperationException($"cannot reach the host at {WebhookPost.Describe(host.Server)} to read configmap/{Name}: {Observability.ErrorText.Cause(e)}", e);
         }
         catch (JsonException e)
         {

@@ -46,6 +46,12 @@ public sealed class InstrumentedStorage(IObjectStorage inner, StorageMetrics met
         await foreach (var e in inner.WatchAsync(prefix, afterRevision, ct).WithCancellation(ct)) yield return e;
     }
 
+    public async IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken ct)
+    {
+        metrics.Count(Watch);
+        await foreach (var e in inner.WatchWithProgressAsync(prefix, afterRevision, ct).WithCancellation(ct)) yield return e;
+    }
+
     public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) =>
         Timed(CurrentRevision, ct, static (s, c) => s.CurrentRevisionAsync(c));
 

@@ -46,7 +46,7 @@ public sealed class TokenReviewAuthenticator(WebhookKubeconfig config, TimeSpan 
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException or InvalidOperationException && !ct.IsCancellationRequested)
         {
-            WebhookLog.TokenReviewFailed(logger, WebhookPost.Describe(config.Server), WebhookPost.Cause(e));
+            WebhookLog.TokenReviewFailed(logger, WebhookPost.Describe(config.Server), Observability.ErrorText.Cause(e));
             return null;
         }
     }

@@ -76,7 +76,7 @@ public sealed class WebhookAuthorizer : IAuthorizer, IDisposable
                     await Task.Delay(Backoff[attempt], ct);
                     continue;
                 }
-                WebhookLog.AuthorizerFailed(_logger, WebhookPost.Describe(_options.Config.Server), WebhookPost.Cause(e));
+                WebhookLog.AuthorizerFailed(_logger, WebhookPost.Describe(_options.Config.Server), Observability.ErrorText.Cause(e));
                 return new AuthorizationDecision(false, "authorization webhook error");
             }
         }

@@ -25,19 +25,4 @@ internal static class WebhookPost
 
     /// <summary>The webhook for a log line: scheme, host, port and path, never credentials in the URL or its query.</summary>
     public static string Describe(Uri server) => $"{server.Scheme}://{server.Authority}{server.AbsolutePath}";
-
-    /// <summary>
-    /// The cause on one line, with the inner exceptions that carry it: a TLS or socket failure says only "see inner
-    /// exception" at the top. The webhook's answer body is never included: it may echo the token under review.
-    /// </summary>
-    public static string Cause(Exception e)
-    {
-        var parts = new List<string>();
-        for (Exception? x = e; x is not null; x = x.InnerException)
-        {
-            var message = x.Message.ReplaceLineEndings(" ").Trim();
-            if (message.Length > 0 && !parts.Any(p => p.Contains(message, StringComparison.Ordinal))) parts.Add(message);
-        }
-        return string.Join(": ", parts);
-    }
 }

@@ -88,7 +88,7 @@ public sealed class AggregatedFixture : IAsyncLifetime
     /// An HttpClient straight to the registry's port (not through the host), trusting its serving CA, presenting
     /// <paramref name="clientCertificate"/> and <paramref name="token"/> when given.
     /// </summary>
-    public HttpClient CreateDirectClient(IssuedCertificate? clientCertificate = null, string? token = null)
+    public HttpClient CreateDirectClient(IssuedCertificate? clientCertificate = null, string? token = null, ServerProcess? server = null)
     {
         var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HostCluster.TrustOnly(ServingCa.Ca.Certificate) };
         if (clientCertificate is not null)
@@ -96,7 +96,7 @@ public sealed class AggregatedFixture : IAsyncLifetime
             handler.ClientCertificateOptions = ClientCertificateOption.Manual;
             handler.ClientCertificates.Add(clientCertificate.Certificate);
         }
-        var client = new HttpClient(handler) { BaseAddress = new Uri(Server.Url), Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient(handler) { BaseAddress = new Uri((server ?? Server).Url), Timeout = TimeSpan.FromSeconds(30) };
         if (token is not null) client.DefaultRequestHeaders.Authorization = new("Bearer", token);
         return client;
     }

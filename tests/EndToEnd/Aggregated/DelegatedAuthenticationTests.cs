@@ -1,5 +1,6 @@
 using System.Net;
 using ClusterRegistry.Tests.EndToEnd.Infrastructure;
+using ClusterRegistry.Tests.EndToEnd.KubectlSuite;
 
 namespace ClusterRegistry.Tests.EndToEnd.Aggregated;
 
@@ -84,6 +85,11 @@ public sealed class DelegatedAuthenticationTests(AggregatedFixture fx)
         var listed = await withToken.GetAsync(ClustersPath);
         Assert.True(listed.StatusCode == HttpStatusCode.OK, await listed.Content.ReadAsStringAsync());
         Assert.Contains("\"ClusterList\"", await listed.Content.ReadAsStringAsync());
+        // The token's user is what the host's RBAC is asked about: list only.
+        var created = await withToken.PostAsync(ClustersPath,
+            new StringContent(ClusterManifests.Cluster(ClusterManifests.UniqueName("sa")), System.Text.Encoding.UTF8, "application/yaml"));
+        await AssertRefusedAsync(created, HttpStatusCode.Forbidden);
+        Assert.Contains($"system:serviceaccount:{AggregatedFixture.Namespace}:{reader}", await created.Content.ReadAsStringAsync());
 
         using var forgedToken = fx.CreateDirectClient(token: token[..^4] + "AAAA");
         await AssertRefusedAsync(await forgedToken.GetAsync(ClustersPath), HttpStatusCode.Unauthorized);
@@ -106,9 +112,52 @@ public sealed class DelegatedAuthenticationTests(AggregatedFixture fx)
             """);
         var kubeconfig = fx.Host.WriteKubeconfig(account, await fx.Host.CreateServiceAccountTokenAsync(AggregatedFixture.Namespace, account));
         var dataDir = Path.Combine(fx.Host.Dir, "no-reader-data");
-        var refused = await RefusedStart.RunAsync("aggregated", "--data-dir", dataDir, "--secure-port", ServerProcess.FreePort().ToString(),
+        var refused = await RefusedStart.RunCommandAsync("aggregated", "--data-dir", dataDir, "--secure-port", ServerProcess.FreePort().ToString(),
             "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig);
         var line = refused.AssertOneLine("extension-apiserver-authentication-reader");
         Assert.Contains("403", line);
+    }
+
+    [Fact]
+    public async Task The_host_configuration_is_read_again_so_a_late_RoleBinding_takes_effect_without_a_restart()
+    {
+        const string account = "late-reader";
+        await fx.ApplyAsync($$"""
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: late-reader-auth-delegator}
+            subjects: [{kind: ServiceAccount, name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}]
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:auth-delegator"}
+            """);
+        var kubeconfig = fx.Host.WriteKubeconfig(account, await fx.Host.CreateServiceAccountTokenAsync(AggregatedFixture.Namespace, account));
+        var serving = fx.ServingCa.IssueServer("clusterregistry", ["localhost"], [IPAddress.Loopback]).WriteTo(fx.Host.Dir, "late-reader-serving");
+        await using var server = await ServerProcess.StartCommandAsync("aggregated", null, null, false,
+            "--tls-cert-file", serving.Cert, "--tls-private-key-file", serving.Key, "--authentication-tolerate-lookup-failure",
+            "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig);
+        using var proxy = fx.CreateDirectClient(fx.Host.FrontProxyClient, server: server);
+
+        // Started without the host's configuration: the front proxy is not known yet.
+        await AssertRefusedAsync(await proxy.SendAsync(Forged("someone", "system:masters")), HttpStatusCode.Unauthorized);
+
+        await fx.ApplyAsync($$"""
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: late-reader-authentication-reader, namespace: kube-system}
+            subjects: [{kind: ServiceAccount, name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}]
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: extension-apiserver-authentication-reader}
+            """);
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        HttpStatusCode status;
+        do
+        {
+            await Task.Delay(1000);
+            status = (await proxy.SendAsync(Forged("someone", "system:masters"))).StatusCode;
+        }
+        while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
+        Assert.True(status == HttpStatusCode.OK, $"still {(int)status} after the RoleBinding\n{server.Output}");
     }
 }

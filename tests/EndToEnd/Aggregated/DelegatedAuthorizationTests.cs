@@ -5,7 +5,9 @@ namespace ClusterRegistry.Tests.EndToEnd.Aggregated;
 
 /// <summary>
 /// The registry asks the host's RBAC (SubjectAccessReview) about every request: a user the host lets get and list
-/// clusters can list them through the host and is refused create; a user the host grants nothing is refused list.
+/// clusters can list them and is refused create; a user the host grants nothing is refused list. Through the host
+/// the host's own filter also authorizes, so the registry's part is shown with requests sent as the aggregator
+/// sends them (front-proxy certificate and headers) straight to the registry's port.
 /// </summary>
 [Requires(Prerequisite.HostCluster)]
 [Collection(AggregatedCollection.Name)]
@@ -42,6 +44,24 @@ public sealed class DelegatedAuthorizationTests(AggregatedFixture fx)
         Assert.Contains("User \"alice\" cannot create resource \"clusters\"", created.Stderr);
         var absent = await fx.Host.Kubectl.RunAsync($"get clusters.clusterregistry.k8s.io {name}");
         Assert.Contains("NotFound", absent.Stderr);
+
+        // What the registry itself decides: the host's SubjectAccessReview answer for alice.
+        using var proxy = fx.CreateDirectClient(fx.Host.FrontProxyClient);
+        var directList = new HttpRequestMessage(HttpMethod.Get, "/apis/clusterregistry.k8s.io/v1alpha1/clusters");
+        directList.Headers.Add("X-Remote-User", "alice");
+        directList.Headers.Add("X-Remote-Group", "system:authenticated");
+        var listResponse = await proxy.SendAsync(directList);
+        Assert.True(listResponse.StatusCode == System.Net.HttpStatusCode.OK, await listResponse.Content.ReadAsStringAsync());
+        var directCreate = new HttpRequestMessage(HttpMethod.Post, "/apis/clusterregistry.k8s.io/v1alpha1/clusters")
+        {
+            Content = new StringContent(ClusterManifests.Cluster(name), System.Text.Encoding.UTF8, "application/yaml"),
+        };
+        directCreate.Headers.Add("X-Remote-User", "alice");
+        directCreate.Headers.Add("X-Remote-Group", "system:authenticated");
+        var createResponse = await proxy.SendAsync(directCreate);
+        var createBody = await createResponse.Content.ReadAsStringAsync();
+        Assert.True(createResponse.StatusCode == System.Net.HttpStatusCode.Forbidden, createBody);
+        Assert.Contains("User \\\"alice\\\" cannot create resource \\\"clusters\\\"", createBody);
 
         var stranger = fx.Host.KubectlFor(fx.Host.WriteKubeconfig("mallory", fx.Host.IssueClientCertificate("mallory")));
         var refused = await stranger.RunAsync("get clusters.clusterregistry.k8s.io");

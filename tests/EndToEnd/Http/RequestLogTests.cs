@@ -3,12 +3,12 @@ using ClusterRegistry.Tests.EndToEnd.Infrastructure;
 
 namespace ClusterRegistry.Tests.EndToEnd.Http;
 
-/// <summary>The real server's request log names a user, or "-", on every line: never the template's literal.</summary>
+/// <summary>The real server's request log (every request, from -v 3) names a user, or "-", on every line: never the template's literal.</summary>
 public sealed class RequestLogTests : IAsyncLifetime
 {
     private ServerProcess _server = null!;
 
-    public async Task InitializeAsync() => _server = await ServerProcess.StartAsync();
+    public async Task InitializeAsync() => _server = await ServerProcess.StartAsync(null, null, "-v", "3");
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 

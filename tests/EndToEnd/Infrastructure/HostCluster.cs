@@ -50,6 +50,20 @@ public sealed class HostCluster : IAsyncLifetime
     {
         // xunit builds fixtures even for tests it reports as skipped; without the binaries there is nothing to start.
         if (Prerequisites.Missing(Prerequisite.HostCluster) is not null) return;
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // Nothing may outlive a failed start: the processes already running are stopped here.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         var bin = Prerequisites.KubeBinDir;
         Directory.CreateDirectory(Dir);
         var pki = Directory.CreateDirectory(Path.Combine(Dir, "pki")).FullName;

@@ -5,12 +5,12 @@ namespace ClusterRegistry.Tests.EndToEnd.Infrastructure;
 /// <summary>A server that is expected to refuse to start: how it exited and everything it printed.</summary>
 public sealed record RefusedStart(int ExitCode, string Output)
 {
-    /// <summary>Runs <c>clusterregistry standalone</c> on <paramref name="dataDir"/> and waits for it to exit (it is killed after 60 s).</summary>
-    public static Task<RefusedStart> RunAsync(string dataDir) =>
-        RunAsync("standalone", "--data-dir", dataDir, "--secure-port", ServerProcess.FreePort().ToString());
+    /// <summary>Runs <c>clusterregistry standalone</c> on <paramref name="dataDir"/> (plus <paramref name="extraArgs"/>) and waits for it to exit (it is killed after 60 s).</summary>
+    public static Task<RefusedStart> RunAsync(string dataDir, params string[] extraArgs) =>
+        RunCommandAsync(["standalone", "--data-dir", dataDir, "--secure-port", ServerProcess.FreePort().ToString(), .. extraArgs]);
 
     /// <summary>Runs <c>clusterregistry ARGS</c> and waits for it to exit (it is killed after 60 s).</summary>
-    public static async Task<RefusedStart> RunAsync(params string[] args)
+    public static async Task<RefusedStart> RunCommandAsync(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args.Prepend(ServerProcess.ServerDll))

@@ -5,9 +5,10 @@ namespace ClusterRegistry.Infrastructure.Storage.Embedded;
 
 /// <summary>
 /// Periodic history compaction, as kube-apiserver runs against etcd: each interval, compact to the revision that was
-/// current one interval ago, so watches and paged lists younger than one interval keep working.
+/// current one interval ago, so watches and paged lists younger than one interval keep working. <c>compacted</c>
+/// hears each compaction point (the watch cache forgets its history below it too).
 /// </summary>
-public sealed class EmbeddedCompactor(EmbeddedStorage storage, TimeSpan interval) : BackgroundService
+public sealed class EmbeddedCompactor(EmbeddedStorage storage, TimeSpan interval, Action<long>? compacted = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -18,6 +19,7 @@ public sealed class EmbeddedCompactor(EmbeddedStorage storage, TimeSpan interval
             try
             {
                 await storage.CompactAsync(previous, stoppingToken);
+                compacted?.Invoke(previous);
             }
             catch (StorageException)
             {

@@ -280,7 +280,11 @@ public sealed class EmbeddedStorage : IObjectStorage, IStorageHealth, IAsyncDisp
         }
     }
 
-    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) =>
+    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, ct, progress: false);
+
+    public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, ct, progress: true);
+
+    private IAsyncEnumerable<StorageEvent> Watch(string prefix, long afterRevision, CancellationToken ct, bool progress) =>
         RelationalWatch.WatchAsync(_broadcaster, prefix, afterRevision, async (last, token) =>
         {
             try
@@ -291,7 +295,7 @@ public sealed class EmbeddedStorage : IObjectStorage, IStorageHealth, IAsyncDisp
             {
                 throw _faults.Fail(e, prefix, "watch", write: false);
             }
-        }, ct);
+        }, ct, progress);
 
     private async Task<List<EventRow>> EventsAfterAsync(string prefix, long last, CancellationToken token)
     {

@@ -224,11 +224,20 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
 
     // ---------------------------------------------------------------- watch
 
-    public async IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, [EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, false, ct);
+
+    /// <summary>
+    /// Watches the whole keyspace and reports writes outside the prefix as Progress. etcd's own progress requests
+    /// are not used: before 3.4.26/3.5.8 etcd could answer one ahead of events still queued for the watcher.
+    /// </summary>
+    public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, true, ct);
+
+    private async IAsyncEnumerable<StorageEvent> Watch(string prefix, long afterRevision, bool progress, [EnumeratorCancellation] CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterRevision);
         ct.ThrowIfCancellationRequested();
         var (start, end) = PrefixRange(prefix);
+        var (watchStart, watchEnd) = progress ? (new byte[] { 0 }, new byte[] { 0 }) : (start, end);
         var last = afterRevision;
         long? failingSince = null;
         var backoff = InitialReconnectBackoff;
@@ -253,9 +262,11 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
             {
                 CreateRequest = new WatchCreateRequest
                 {
-                    Key = ByteString.CopyFrom(start),
-                    RangeEnd = ByteString.CopyFrom(end),
-                    StartRevision = Math.Max(last, 1),
+                    Key = ByteString.CopyFrom(watchStart),
+                    RangeEnd = ByteString.CopyFrom(watchEnd),
+                    // A progress watch (the watch cache's) starts after `last`: compaction at `last` itself loses it
+                    // nothing, and etcd syncs a watcher from the future at once instead of up to 100 ms later.
+                    StartRevision = progress ? last + 1 : Math.Max(last, 1),
                     PrevKv = true,
                 },
             };
@@ -274,9 +285,15 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
                         error = new InvalidOperationException($"etcd cancelled the watch: {response.CancelReason}");
                         break;
                     }
+                    long elsewhere = 0;
                     foreach (var e in response.Events)
                     {
                         if (e.Kv.ModRevision <= last) continue;
+                        if (progress && !InRange(e.Kv.Key, start, end))
+                        {
+                            elsewhere = e.Kv.ModRevision;
+                            continue;
+                        }
                         // etcd looks the previous value up when it sends the event; for a watcher that fell behind
                         // the compaction point that lookup fails and the event comes without it (kube's watcher
                         // fails such events too). Deletes and updates need their previous state: report Expired.
@@ -285,6 +302,13 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
                                 $"the previous value at revision {e.Kv.ModRevision} has been compacted", await CompactedRevisionAsync(ct));
                         last = e.Kv.ModRevision;
                         yield return ToEvent(e);
+                    }
+                    // After the response's events: one transaction's events share a revision and arrive together,
+                    // so a revision is reported as passed only once every event of it under the prefix was delivered.
+                    if (elsewhere > last)
+                    {
+                        last = elsewhere;
+                        yield return new StorageEvent(StorageEventType.Progress, "", null, null, last);
                     }
                     (response, error) = await NextAsync(call.ResponseStream, callCts.Token, ct);
                 }
@@ -464,6 +488,9 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
     private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 
     private static int CompareBytes(byte[] a, byte[] b) => a.AsSpan().SequenceCompareTo(b);
+
+    private static bool InRange(ByteString key, byte[] start, byte[] end) =>
+        key.Span.SequenceCompareTo(start) >= 0 && (end is [0] || key.Span.SequenceCompareTo(end) < 0);
 
     /// <summary>The etcd range [start, end) of every key under <paramref name="prefix"/>.</summary>
     private (byte[] Start, byte[] End) PrefixRange(string prefix)

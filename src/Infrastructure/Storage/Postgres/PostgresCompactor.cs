@@ -3,8 +3,11 @@ using Microsoft.Extensions.Logging;
 
 namespace ClusterRegistry.Infrastructure.Storage.Postgres;
 
-/// <summary>Prunes the event table on a schedule: each interval, up to the revision current one interval ago.</summary>
-public sealed class PostgresCompactor(PostgresStorage storage, TimeSpan interval, ILogger<PostgresCompactor> logger) : BackgroundService
+/// <summary>
+/// Prunes the event table on a schedule: each interval, up to the revision current one interval ago; <c>compacted</c>
+/// hears each compaction point (the watch cache forgets its history below it too).
+/// </summary>
+public sealed class PostgresCompactor(PostgresStorage storage, TimeSpan interval, ILogger<PostgresCompactor> logger, Action<long>? compacted = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -14,12 +17,16 @@ public sealed class PostgresCompactor(PostgresStorage storage, TimeSpan interval
         {
             try
             {
-                if (previous > 0) await storage.CompactAsync(previous, stoppingToken);
+                if (previous > 0)
+                {
+                    await storage.CompactAsync(previous, stoppingToken);
+                    compacted?.Invoke(previous);
+                }
                 previous = await storage.CurrentRevisionAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("Compaction skipped: {Error}", e.Message);
+                logger.LogWarning("PostgreSQL compaction skipped, retrying next interval: {Cause}", Observability.ErrorText.Cause(e));
             }
         }
     }

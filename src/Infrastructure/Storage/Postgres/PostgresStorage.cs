@@ -132,7 +132,11 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
         catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, key); }
     }
 
-    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) =>
+    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, ct, progress: false);
+
+    public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, ct, progress: true);
+
+    private IAsyncEnumerable<StorageEvent> Watch(string prefix, long afterRevision, CancellationToken ct, bool progress) =>
         RelationalWatch.WatchAsync(_broadcaster, prefix, afterRevision, async (last, token) =>
         {
             try
@@ -145,7 +149,7 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
                 return await RelationalReads.EventsAfterAsync(db, prefix, last, RelationalWatch.EventBatch, token);
             }
             catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, prefix); }
-        }, ct);
+        }, ct, progress);
 
     /// <summary>
     /// The replica's one upstream: LISTEN for notifications (and poll every second as a safety net), read events after

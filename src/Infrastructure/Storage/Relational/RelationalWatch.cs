@@ -14,8 +14,9 @@ public static class RelationalWatch
 
     /// <param name="readAfter">Reads up to <see cref="EventBatch"/> events under the prefix after a revision, in one
     /// snapshot with the compaction point; throws Expired when that revision has been compacted away.</param>
+    /// <param name="progress">Report live writes outside the prefix as Progress events (the broadcaster publishes every key).</param>
     public static async IAsyncEnumerable<StorageEvent> WatchAsync(WatchBroadcaster broadcaster, string prefix, long afterRevision,
-        Func<long, CancellationToken, Task<List<EventRow>>> readAfter, [EnumeratorCancellation] CancellationToken ct)
+        Func<long, CancellationToken, Task<List<EventRow>>> readAfter, [EnumeratorCancellation] CancellationToken ct, bool progress = false)
     {
         var last = afterRevision;
         while (!ct.IsCancellationRequested)
@@ -33,9 +34,10 @@ public static class RelationalWatch
             }
             await foreach (var e in subscription.Reader.ReadAllAsync(ct))
             {
-                if (e.Revision <= last || !e.Key.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                if (e.Revision <= last) continue;
                 last = e.Revision;
-                yield return e;
+                if (e.Key.StartsWith(prefix, StringComparison.Ordinal)) yield return e;
+                else if (progress) yield return new StorageEvent(StorageEventType.Progress, "", null, null, e.Revision);
             }
             if (!subscription.Overflowed) yield break;
         }

@@ -6,7 +6,7 @@ using Mediator;
 namespace ClusterRegistry.Application.Clusters.Queries.ListClusters;
 
 /// <summary>
-/// Lists with kube-apiserver's resourceVersion semantics: unset = latest, "0" = any (latest here), N with a limit
+/// Lists with kube-apiserver's resourceVersion semantics: unset = latest (consistent), "0" = any, N with a limit
 /// or Exact = the state at N, N otherwise = not older than N; pages read at the first page's revision.
 /// </summary>
 public sealed class ListClustersHandler(IObjectStorage storage) : IQueryHandler<ListClustersQuery, ClusterList>
@@ -19,6 +19,7 @@ public sealed class ListClustersHandler(IObjectStorage storage) : IQueryHandler<
         var p = query.Parameters;
         var selection = ClusterSelection.Parse(p.LabelSelector, p.FieldSelector);
         long revision = 0;
+        long? notOlderThan = null;
         string? after = null;
         if (!string.IsNullOrEmpty(p.Continue))
         {
@@ -28,9 +29,18 @@ public sealed class ListClustersHandler(IObjectStorage storage) : IQueryHandler<
         else if (ResourceVersion.TryParse(p.ResourceVersion, out var rv) && rv > 0)
         {
             if (p.ResourceVersionMatch == "Exact" || (p.Limit > 0 && string.IsNullOrEmpty(p.ResourceVersionMatch)))
+            {
                 revision = rv;
+            }
             else
+            {
                 await ResourceVersionWait.UntilAtLeastAsync(storage, rv, ct);
+                notOlderThan = rv;
+            }
+        }
+        else if (p.ResourceVersion == "0")
+        {
+            notOlderThan = 0; // any state will do: the watch cache answers from memory
         }
 
         // A single-name field selector reads one key instead of the whole prefix.
@@ -38,7 +48,7 @@ public sealed class ListClustersHandler(IObjectStorage storage) : IQueryHandler<
         try
         {
             page = await storage.ListAsync(ClusterKeys.Prefix,
-                new ListRange(revision, after, (int)Math.Clamp(p.Limit, 0, int.MaxValue), selection.ToFilter(), selection.Labels), ct);
+                new ListRange(revision, after, (int)Math.Clamp(p.Limit, 0, int.MaxValue), selection.ToFilter(), selection.Labels, notOlderThan), ct);
         }
         catch (StorageException e) when (e.Code == StorageErrorCode.Expired)
         {

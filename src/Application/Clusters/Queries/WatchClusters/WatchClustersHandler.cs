@@ -12,7 +12,8 @@ namespace ClusterRegistry.Application.Clusters.Queries.WatchClusters;
 /// synthetic ADDED events, N sends only changes after N (or one 410 ERROR when N is too old). Selectors turn
 /// changes moving an object into or out of the selection into ADDED and DELETED.
 /// </summary>
-public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions options) : IStreamQueryHandler<WatchClustersQuery, ClusterWatchEvent>
+public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions options, IStorageFailureLog failures)
+    : IStreamQueryHandler<WatchClustersQuery, ClusterWatchEvent>
 {
     public const string InitialEventsEndAnnotation = "k8s.io/initial-events-end";
 
@@ -33,7 +34,8 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
         else
         {
             var page = await StorageErrors.Guard(
-                () => storage.ListAsync(ClusterKeys.Prefix, new ListRange(Filter: selection.ToFilter(), Labels: selection.Labels), ct), "", "watch");
+                () => storage.ListAsync(ClusterKeys.Prefix, new ListRange(Filter: selection.ToFilter(), Labels: selection.Labels,
+                    NotOlderThan: p.ResourceVersion == "0" ? 0 : null), ct), "", "watch");
             foreach (var item in page.Items)
                 yield return new ClusterWatchEvent(WatchEventType.Added, ClusterCodec.DecodeShared(item));
             from = page.Revision;
@@ -108,7 +110,9 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
             catch (StorageException ex) when (ex.Code is StorageErrorCode.Unreachable or StorageErrorCode.Timeout)
             {
                 // Storage lost under a running watch: end the stream as kube-apiserver does; the client re-watches
-                // from its last resourceVersion and gets every event or a 410, never a gap.
+                // from its last resourceVersion and gets every event or a 410, never a gap. The client sees a clean
+                // end, so the cause is only in the log.
+                failures.Failed("watch", ex);
                 next = null;
             }
             catch (StorageException ex)
@@ -127,16 +131,20 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
     private static ClusterWatchEvent? Translate(StorageEvent e, ClusterSelection selection)
     {
         var current = e.Value is { } v ? ClusterCodec.DecodeShared(e.Key, v, e.Revision) : null;
-        // A delete reports the last state at the delete's revision: a private copy, not the cached object.
-        var previous = e.PrevValue is { } pv ? ClusterCodec.Decode(pv, e.Revision) : null;
+        // The previous state decides Added/Modified/Deleted only under a selector, and is the object of a delete; an
+        // unselective watcher of an update never needs it (decoding it per watcher and event was most of the cost
+        // of fanning one update out to thousands of watchers). A delete reports the last state at the delete's
+        // revision: a private copy, not the cached object.
+        Cluster? previous = null;
+        Cluster Previous() => previous ??= ClusterCodec.Decode(e.PrevValue!.Value, e.Revision);
         var curMatches = current is not null && selection.Matches(current);
-        var prevMatches = previous is not null && selection.Matches(previous);
+        var prevMatches = e.PrevValue is not null && (selection.IsEverything && e.Type != StorageEventType.Deleted || selection.Matches(Previous()));
         return e.Type switch
         {
-            StorageEventType.Deleted => prevMatches ? new ClusterWatchEvent(WatchEventType.Deleted, previous) : null,
+            StorageEventType.Deleted => prevMatches ? new ClusterWatchEvent(WatchEventType.Deleted, Previous()) : null,
             _ when curMatches && prevMatches => new ClusterWatchEvent(WatchEventType.Modified, current),
             _ when curMatches => new ClusterWatchEvent(WatchEventType.Added, current),
-            _ when prevMatches => new ClusterWatchEvent(WatchEventType.Deleted, previous),
+            _ when prevMatches => new ClusterWatchEvent(WatchEventType.Deleted, Previous()),
             _ => null,
         };
     }

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace BenchTool;
+
+/// <summary>
+/// Watch fan-out: opens the watchers (each its own HTTP/1.1 connection, as separate clients would), waits until every
+/// one has its stream, then patches one object <c>updates</c> times, one write after the previous response. A write's
+/// delivery latency to a watcher is the time from the write's response to that watcher reading the event line.
+/// </summary>
+public static class Fanout
+{
+    public static async Task<int> RunAsync(string url, string token, int watchers, int updates, int serverPid)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = int.MaxValue,
+            SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        };
+        using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var collection = url.TrimEnd('/') + "/apis/clusterregistry.k8s.io/v1alpha1/clusters";
+        var name = "fanout-" + Guid.NewGuid().ToString("N")[..8];
+        var created = await http.PostAsync(collection, Json("{\"apiVersion\":\"clusterregistry.k8s.io/v1alpha1\",\"kind\":\"Cluster\",\"metadata\":{\"name\":\"" + name + "\"}}"));
+        created.EnsureSuccessStatusCode();
+        var startRv = RvOf(await created.Content.ReadAsStringAsync());
+
+        var clock = Stopwatch.StartNew();
+        var arrivals = new ConcurrentDictionary<string, ConcurrentBag<double>>();
+        using var stop = new CancellationTokenSource();
+        var ready = new CountdownEvent(watchers);
+        var tasks = new List<Task>();
+        for (var i = 0; i < watchers; i++)
+            tasks.Add(Task.Run(() => WatchAsync(http, $"{collection}?watch=1&resourceVersion={startRv}&fieldSelector=metadata.name%3D{name}", clock, arrivals, ready, stop.Token)));
+        if (!ready.Wait(TimeSpan.FromMinutes(3))) Console.Error.WriteLine($"fanout: only {watchers - ready.CurrentCount} watchers connected");
+        var opened = watchers - ready.CurrentCount;
+
+        var written = new Dictionary<string, double>();
+        for (var u = 0; u < updates; u++)
+        {
+            var response = await http.PatchAsync($"{collection}/{name}",
+                new StringContent("{\"metadata\":{\"annotations\":{\"update\":\"" + u + "\"}}}", Encoding.UTF8, "application/merge-patch+json"));
+            var at = clock.Elapsed.TotalMilliseconds;
+            response.EnsureSuccessStatusCode();
+            written[RvOf(await response.Content.ReadAsStringAsync())] = at;
+            await Task.Delay(100);
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline && written.Keys.Sum(rv => arrivals.TryGetValue(rv, out var b) ? b.Count : 0) < (long)opened * updates)
+            await Task.Delay(100);
+        var rss = serverPid > 0 ? Rss(serverPid) : "";
+        await stop.CancelAsync();
+
+        var latencies = new List<double>();
+        foreach (var (rv, at) in written)
+            if (arrivals.TryGetValue(rv, out var bag)) latencies.AddRange(bag.Select(t => Math.Max(0, t - at)));
+        latencies.Sort();
+        double P(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
+        Console.WriteLine($"fanout {watchers} watchers ({opened} open) x {updates} updates: p50 {P(0.5):F1} ms  p99 {P(0.99):F1} ms  delivered {latencies.Count}/{(long)watchers * updates}{rss}");
+        return 0;
+    }
+
+    private static async Task WatchAsync(HttpClient http, string url, Stopwatch clock, ConcurrentDictionary<string, ConcurrentBag<double>> arrivals,
+        CountdownEvent ready, CancellationToken ct)
+    {
+        var signalled = false;
+        try
+        {
+            using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
+            response.EnsureSuccessStatusCode();
+            ready.Signal();
+            signalled = true;
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+            while (await reader.ReadLineAsync(ct) is { } line)
+            {
+                var at = clock.Elapsed.TotalMilliseconds;
+                using var doc = JsonDocument.Parse(line);
+                var rv = doc.RootElement.GetProperty("object").GetProperty("metadata").GetProperty("resourceVersion").GetString()!;
+                arrivals.GetOrAdd(rv, _ => []).Add(at);
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            Console.Error.WriteLine($"fanout: watcher failed: {e.Message}");
+        }
+        finally
+        {
+            if (!signalled) ready.Signal();
+        }
+    }
+
+    /// <summary>The server's resident memory while every watcher is still open.</summary>
+    private static string Rss(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? "" : $"  server RSS {long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024} MiB";
+    }
+
+    private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
+
+    private static string RvOf(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.GetProperty("metadata").GetProperty("resourceVersion").GetString()!;
+    }
+}

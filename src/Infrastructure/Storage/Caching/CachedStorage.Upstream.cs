@@ -1,0 +1,233 @@
+using System.Collections.Immutable;
+using System.Threading.Channels;
+using ClusterRegistry.Application.Abstractions;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterRegistry.Infrastructure.Storage.Caching;
+
+/// <summary>
+/// The upstream side of the cache: list once, then follow one watch of the store from the listed revision, applying
+/// each event to the state, the window and the watchers under one lock (so a new watcher's replay and its live
+/// events meet without a gap or a repeat). A broken watch resumes from the last applied revision; when that is no
+/// longer available (compacted during an outage) the cache lists again and ends every watcher, whose clients then
+/// re-watch (or get 410 and re-list), as kube-apiserver's cache does.
+/// </summary>
+public sealed partial class CachedStorage
+{
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+
+    private CacheState? _state;
+    /// <summary>True while the upstream watch is known to deliver; reads that cannot prove freshness go to the store otherwise.</summary>
+    private volatile bool _live;
+    private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Recent events under the prefix, oldest first: every event after <see cref="_windowStart"/> is here.</summary>
+    private readonly List<StorageEvent> _window = [];
+    private long _windowStart;
+    /// <summary>The state after each event of the window (and at <see cref="_windowStart"/>), for lists at a revision.</summary>
+    private readonly List<CacheState> _states = [];
+    /// <summary>Lists below this revision go to the store: its history there has been compacted (see <see cref="Compacted"/>).</summary>
+    private long _floor;
+    private readonly List<Watcher> _watchers = [];
+
+    private readonly TaskCompletionSource _firstList = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async Task RunAsync()
+    {
+        var ct = _stop.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (Volatile.Read(ref _state) is null) await ListAsync(ct);
+                _firstList.TrySetResult();
+                await foreach (var e in _inner.WatchWithProgressAsync(_prefix, Volatile.Read(ref _state)!.Revision, ct))
+                    Apply(e);
+                // The store ended the stream (it may, for a slow consumer): follow on from the last applied revision.
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (StorageException e) when (e.Code == StorageErrorCode.Expired)
+            {
+                LogRelist(_logger, e.Message);
+                Reset();
+            }
+            catch (Exception e)
+            {
+                _live = false;
+                // Watchers end with the cause, so the watch handler reports (and logs) the lost store as it does
+                // without the cache; a clean end would look like a timeout to clients and to the logs.
+                EndWatchers(e as StorageException ?? new StorageException(StorageErrorCode.Unreachable, _prefix, e.Message, inner: e));
+                LogUpstreamBroken(_logger, e.Message);
+                try { await Task.Delay(_options.RetryDelay, ct); } catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    private async Task ListAsync(CancellationToken ct)
+    {
+        var page = await _inner.ListAsync(_prefix, new ListRange(), ct);
+        var state = new CacheState(page.Items.ToImmutableSortedSet(CacheState.ByKey), page.Revision);
+        lock (_gate)
+        {
+            _window.Clear();
+            _states.Clear();
+            _states.Add(state);
+            _windowStart = page.Revision;
+            _floor = 0;
+            Volatile.Write(ref _state, state);
+            _live = true;
+        }
+        Signal();
+    }
+
+    /// <summary>Forgets the state, so the loop lists again; watchers of the old state end (their next event may be gone).</summary>
+    private void Reset()
+    {
+        _live = false;
+        lock (_gate) Volatile.Write(ref _state, null);
+        EndWatchers();
+    }
+
+    private void Apply(StorageEvent e)
+    {
+        lock (_gate)
+        {
+            var state = _state!;
+            if (e.Revision <= state.Revision) return;
+            if (e.Type == StorageEventType.Progress)
+            {
+                Volatile.Write(ref _state, state with { Revision = e.Revision });
+            }
+            else
+            {
+                var probe = CacheState.Probe(e.Key);
+                var objects = state.Objects.Remove(probe);
+                if (e.Type != StorageEventType.Deleted) objects = objects.Add(new StoredObject(e.Key, e.Value!.Value, e.Revision));
+                var next = new CacheState(objects, e.Revision);
+                Volatile.Write(ref _state, next);
+                _window.Add(e);
+                _states.Add(next);
+                // Trimmed in batches of an eighth of the window, so a full window costs no copy per event.
+                if (_window.Count > _options.WindowEvents + _options.WindowEvents / 8)
+                {
+                    var drop = _window.Count - _options.WindowEvents;
+                    _windowStart = _window[drop - 1].Revision;
+                    _window.RemoveRange(0, drop);
+                    _states.RemoveRange(0, drop);
+                }
+                Publish(e);
+            }
+            _live = true;
+        }
+        Signal();
+    }
+
+    private void Signal() => Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    /// <summary>
+    /// The store compacted its history at <paramref name="revision"/> (this process's compactor): watches and lists
+    /// from before it become Expired here too, as they are in the store, and the memory they held is released.
+    /// </summary>
+    public void Compacted(long revision)
+    {
+        lock (_gate)
+        {
+            _floor = Math.Max(_floor, revision);
+            if (revision <= _windowStart) return;
+            var drop = 0;
+            while (drop < _window.Count && _window[drop].Revision <= revision) drop++;
+            _window.RemoveRange(0, drop);
+            _states.RemoveRange(0, drop);
+            _windowStart = revision;
+        }
+    }
+
+    /// <summary>The objects as of <paramref name="revision"/> when the window still holds that state, else null.</summary>
+    private ImmutableSortedSet<StoredObject>? AtRevision(long revision)
+    {
+        lock (_gate)
+        {
+            if (_state is not { } current || revision > current.Revision || revision < _floor || _states.Count == 0 || revision < _states[0].Revision)
+                return null;
+            // The last state taken at or before the revision: nothing under the prefix changed between them.
+            int lo = 0, hi = _states.Count - 1;
+            while (lo < hi)
+            {
+                var mid = (lo + hi + 1) / 2;
+                if (_states[mid].Revision <= revision) lo = mid; else hi = mid - 1;
+            }
+            return _states[lo].Objects;
+        }
+    }
+
+    // ---------------------------------------------------------------- watchers
+
+    private sealed class Watcher(StorageEvent[] replay, Channel<StorageEvent> live)
+    {
+        public StorageEvent[] Replay { get; } = replay;
+        public Channel<StorageEvent> Channel { get; } = live;
+        public ChannelReader<StorageEvent> Live => Channel.Reader;
+    }
+
+    /// <summary>A watcher replaying the window after <paramref name="afterRevision"/>; null while the cache re-lists.</summary>
+    private Watcher? Subscribe(long afterRevision)
+    {
+        lock (_gate)
+        {
+            if (_state is null) return null;
+            if (afterRevision < _windowStart)
+                throw new StorageException(StorageErrorCode.Expired, _prefix, "required revision is older than the watch cache's window", _windowStart);
+            int lo = 0, hi = _window.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) / 2;
+                if (_window[mid].Revision <= afterRevision) lo = mid + 1; else hi = mid;
+            }
+            var replay = _window.GetRange(lo, _window.Count - lo).ToArray();
+            var watcher = new Watcher(replay, Channel.CreateBounded<StorageEvent>(new BoundedChannelOptions(_options.WatcherBuffer)
+            {
+                SingleReader = true,
+                SingleWriter = true,
+                FullMode = BoundedChannelFullMode.Wait,
+            }));
+            _watchers.Add(watcher);
+            return watcher;
+        }
+    }
+
+    private void Unsubscribe(Watcher watcher)
+    {
+        lock (_gate) _watchers.Remove(watcher);
+    }
+
+    /// <summary>Under the lock: one non-blocking write per watcher; a watcher whose buffer is full is ended, never waited for.</summary>
+    private void Publish(StorageEvent e)
+    {
+        for (var i = _watchers.Count - 1; i >= 0; i--)
+        {
+            if (_watchers[i].Channel.Writer.TryWrite(e)) continue;
+            _watchers[i].Channel.Writer.TryComplete();
+            _watchers.RemoveAt(i);
+        }
+    }
+
+    private void EndWatchers(Exception? cause = null)
+    {
+        lock (_gate)
+        {
+            foreach (var w in _watchers) w.Channel.Writer.TryComplete(cause);
+            _watchers.Clear();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Watch cache: the store's history moved past the cache ({Reason}); listing again")]
+    private static partial void LogRelist(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Watch cache: the upstream watch broke ({Reason}); reads go to the store until it resumes")]
+    private static partial void LogUpstreamBroken(ILogger logger, string reason);
+}

@@ -1,0 +1,182 @@
+using System.Runtime.CompilerServices;
+using ClusterRegistry.Application.Abstractions;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterRegistry.Infrastructure.Storage.Caching;
+
+/// <summary>
+/// kube-apiserver's watch cache as a decorator of the storage port: one upstream watch of <c>prefix</c> keeps the
+/// latest state of every object and a window of recent events in memory (see the Upstream part). Reads are served
+/// from it only when that is as correct as reading the store:
+/// <list type="bullet">
+/// <item>consistent reads (latest) ask the store for its current revision — one cheap call — and wait, bounded,
+/// until the cache has applied it; on timeout, or while the upstream is broken, they read the store;</item>
+/// <item><see cref="ListRange.NotOlderThan"/> reads take the cached state once it is that new;</item>
+/// <item>lists at a revision (pages, Exact) use the state kept after each event in the window, else the store;</item>
+/// <item>watches replay the window and then follow the fan-out, with a bounded buffer per watcher.</item>
+/// </list>
+/// Writes, other prefixes and the current revision go to the store.
+/// </summary>
+public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsyncDisposable
+{
+    private readonly IObjectStorage _inner;
+    private readonly string _prefix;
+    private readonly WatchCacheOptions _options;
+    private readonly ILogger _logger;
+
+    private CachedStorage(IObjectStorage inner, string prefix, WatchCacheOptions options, ILogger logger)
+    {
+        (_inner, _prefix, _options, _logger) = (inner, prefix, options, logger);
+    }
+
+    /// <summary>
+    /// Starts caching <paramref name="prefix"/> of <paramref name="inner"/> in the background. Until the first list
+    /// has been read (see <see cref="WhenReadyAsync"/>) every call goes to the store; if the store cannot be read yet,
+    /// the cache keeps trying.
+    /// </summary>
+    public static CachedStorage Start(IObjectStorage inner, string prefix, WatchCacheOptions options, ILogger logger)
+    {
+        var cache = new CachedStorage(inner, prefix, options, logger);
+        cache._loop = Task.Run(cache.RunAsync);
+        return cache;
+    }
+
+    /// <summary>Completes once the first list is in memory, or when <paramref name="ct"/> gives up waiting (the cache keeps trying).</summary>
+    public async Task WhenReadyAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _firstList.Task.WaitAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    public IObjectStorage Inner => _inner;
+
+    public string Name => _inner.Name;
+
+    public async ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct)
+    {
+        if (!key.StartsWith(_prefix, StringComparison.Ordinal)) return await _inner.GetAsync(key, ct);
+        return await ConsistentStateAsync(ct) is { } state ? state.Find(key) : await _inner.GetAsync(key, ct);
+    }
+
+    public async ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct)
+    {
+        if (prefix != _prefix) return await _inner.ListAsync(prefix, range, ct);
+        if (range.Revision != 0)
+        {
+            return AtRevision(range.Revision) is { } objects
+                ? CacheState.Page(objects, range, range.Revision)
+                : await _inner.ListAsync(prefix, range, ct);
+        }
+        var state = range.NotOlderThan is { } min ? await NotOlderThanAsync(min, ct) : await ConsistentStateAsync(ct);
+        return state is not null ? CacheState.Page(state.Objects, range, state.Revision) : await _inner.ListAsync(prefix, range, ct);
+    }
+
+    public ValueTask<long> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken ct) => _inner.CreateAsync(key, value, ct);
+
+    public ValueTask<long> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken ct) =>
+        _inner.UpdateAsync(key, value, expectedRevision, ct);
+
+    public ValueTask<long> DeleteAsync(string key, long expectedRevision, CancellationToken ct) => _inner.DeleteAsync(key, expectedRevision, ct);
+
+    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) =>
+        prefix == _prefix && Volatile.Read(ref _state) is not null ? WatchFromCache(afterRevision, ct) : _inner.WatchAsync(prefix, afterRevision, ct);
+
+    public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) =>
+        _inner.WatchWithProgressAsync(prefix, afterRevision, ct);
+
+    public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) => _inner.CurrentRevisionAsync(ct);
+
+    public async ValueTask<string?> CheckHealthAsync(CancellationToken ct)
+    {
+        if (_inner is IStorageHealth health) return await health.CheckHealthAsync(ct);
+        await _inner.CurrentRevisionAsync(ct);
+        return null;
+    }
+
+    /// <summary>
+    /// The cached state if it holds every write the store has committed (read now), waiting for the upstream briefly;
+    /// null when the store must answer instead (the upstream is broken or slow). A state at the store's revision is
+    /// the store's state, whatever happened to the upstream before, so it is served even when not marked live.
+    /// </summary>
+    private async ValueTask<CacheState?> ConsistentStateAsync(CancellationToken ct)
+    {
+        if (Volatile.Read(ref _state) is null) return null;
+        var current = await _inner.CurrentRevisionAsync(ct);
+        // Only the upstream loop marks the cache live: a reader that did would undo the loop's "broken".
+        if (Volatile.Read(ref _state) is { } state && state.Revision >= current) return state;
+        return _live && await WaitForAsync(current, ct) ? Volatile.Read(ref _state) : null;
+    }
+
+    /// <summary>The cached state once it is at least <paramref name="revision"/> new; null while the upstream is broken or on timeout.</summary>
+    private async ValueTask<CacheState?> NotOlderThanAsync(long revision, CancellationToken ct)
+    {
+        if (!_live || Volatile.Read(ref _state) is not { } state) return null;
+        if (state.Revision >= revision) return state;
+        return await WaitForAsync(revision, ct) ? Volatile.Read(ref _state) : null;
+    }
+
+    private async ValueTask<bool> WaitForAsync(long revision, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + _options.ConsistentReadWait;
+        while (true)
+        {
+            // Take the signal before looking at the state: an event applied in between completes this very signal.
+            var advanced = Volatile.Read(ref _advanced);
+            if (Volatile.Read(ref _state) is { } state && state.Revision >= revision) return true;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !_live) return false;
+            try
+            {
+                await advanced.Task.WaitAsync(left, ct);
+            }
+            catch (TimeoutException)
+            {
+                return Volatile.Read(ref _state) is { } last && last.Revision >= revision;
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<StorageEvent> WatchFromCache(long afterRevision, [EnumeratorCancellation] CancellationToken ct)
+    {
+        // The cache may have begun re-listing since WatchAsync looked: the store serves this watch instead.
+        if (Subscribe(afterRevision) is not { } watcher)
+        {
+            await foreach (var e in _inner.WatchAsync(_prefix, afterRevision, ct)) yield return e;
+            yield break;
+        }
+        try
+        {
+            foreach (var e in watcher.Replay)
+            {
+                ct.ThrowIfCancellationRequested();
+                yield return e;
+            }
+            await foreach (var e in watcher.Live.ReadAllAsync(ct))
+                if (e.Revision > afterRevision) yield return e;
+        }
+        finally
+        {
+            Unsubscribe(watcher);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested) return;
+        await _stop.CancelAsync();
+        try
+        {
+            if (_loop is not null) await _loop;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        EndWatchers();
+        _stop.Dispose();
+    }
+}

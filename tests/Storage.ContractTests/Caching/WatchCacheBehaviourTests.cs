@@ -1,0 +1,101 @@
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Infrastructure.Storage.Caching;
+using ClusterRegistry.Infrastructure.Storage.Embedded;
+using ClusterRegistry.Tests.StorageContractTests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ClusterRegistry.Tests.StorageContractTests.Caching;
+
+/// <summary>What the watch cache adds to the contract, over the embedded store: its window and its per-watcher bound.</summary>
+public sealed class WatchCacheBehaviourTests : IAsyncLifetime
+{
+    private const string Prefix = "clusters/";
+    private readonly TempDirectory _dir = new();
+    private readonly CancellationTokenSource _cts = new(TimeSpan.FromMinutes(2));
+    private EmbeddedStorage _store = null!;
+
+    private CancellationToken Ct => _cts.Token;
+
+    public async Task InitializeAsync() => _store = await EmbeddedStorage.OpenAsync(_dir.Path);
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        _dir.Dispose();
+        _cts.Dispose();
+    }
+
+    private async Task<CachedStorage> CacheAsync(WatchCacheOptions options)
+    {
+        var cache = CachedStorage.Start(_store, Prefix, options, NullLogger.Instance);
+        await cache.WhenReadyAsync(Ct);
+        return cache;
+    }
+
+    [Fact]
+    public async Task SlowWatcher_IsEnded_WhileAReadingWatcherGetsEveryEventAndWritesGoOn()
+    {
+        await using var cache = await CacheAsync(new WatchCacheOptions { WatcherBuffer = 16 });
+        var start = await cache.CurrentRevisionAsync(Ct);
+        var rec = new Recorder(cache, Ct);
+        await using var slow = new WatchReader(cache, Prefix, start);
+        await using var reading = new WatchReader(cache, Prefix, start);
+        await rec.CreateAsync("clusters/first", "first");
+        // Both watches are established (each delivered the first event); then one stops reading.
+        Assert.Equal(rec.Events[0], Ev.From(await slow.NextAsync()));
+        Assert.Equal(rec.Events[0], Ev.From(await reading.NextAsync()));
+
+        var got = new List<Ev>();
+        for (var i = 0; i < 200; i++)
+        {
+            await rec.StepAsync(Prefix, 10, i);
+            got.Add(Ev.From(await reading.NextAsync()));
+        }
+        Assert.Equal(rec.Events.Skip(1).ToList(), got);
+
+        // The slow watcher holds at most its buffer, a gap-free prefix of the events, and then its stream ends.
+        var buffered = new List<Ev>();
+        while (await slow.NextOrEndAsync(TimeSpan.FromSeconds(10)) is { } e) buffered.Add(Ev.From(e));
+        Assert.InRange(buffered.Count, 1, 16);
+        Assert.Equal(rec.Events.Skip(1).Take(buffered.Count).ToList(), buffered);
+    }
+
+    [Fact]
+    public async Task WatchFromBeforeTheWindow_IsExpired_AndFromInsideItReplaysEveryLaterEvent()
+    {
+        await using var cache = await CacheAsync(new WatchCacheOptions { WindowEvents = 8 });
+        var rec = new Recorder(cache, Ct);
+        for (var i = 0; i < 40; i++) await rec.StepAsync(Prefix, 5, i);
+        // Every event is applied once a consistent read has seen the last write.
+        Assert.Equal(rec.Events[^1].Revision, (await cache.ListAsync(Prefix, new ListRange(), Ct)).Revision);
+
+        var tooOld = await Assert.ThrowsAsync<StorageException>(async () =>
+        {
+            await using var reader = new WatchReader(cache, Prefix, rec.Events[0].Revision);
+            await reader.NextAsync();
+        });
+        Assert.Equal(StorageErrorCode.Expired, tooOld.Code);
+        Assert.True(tooOld.CurrentRevision > rec.Events[0].Revision, "Expired names the oldest revision still available");
+
+        var from = rec.Events[^6].Revision;
+        await using var recent = new WatchReader(cache, Prefix, from);
+        Assert.Equal(rec.Events.TakeLast(5).ToList(), (await recent.ReadAsync(5)).Select(Ev.From).ToList());
+    }
+
+    [Fact]
+    public async Task ListAtARevisionOfTheWindow_IsTheStateThen_AndBeforeTheWindowComesFromTheStore()
+    {
+        await using var cache = await CacheAsync(new WatchCacheOptions { WindowEvents = 8 });
+        var rec = new Recorder(cache, Ct);
+        for (var i = 0; i < 30; i++) await rec.StepAsync(Prefix, 4, i);
+        await cache.ListAsync(Prefix, new ListRange(), Ct);
+
+        foreach (var at in new[] { rec.Events[2].Revision, rec.Events[^5].Revision, rec.Events[^1].Revision })
+        {
+            var cached = await cache.ListAsync(Prefix, new ListRange(Revision: at), Ct);
+            var stored = await _store.ListAsync(Prefix, new ListRange(Revision: at), Ct);
+            Assert.Equal(stored.Revision, cached.Revision);
+            Assert.Equal(stored.Items.Select(o => (o.Key, Text.Of(o.Value), o.Revision)), cached.Items.Select(o => (o.Key, Text.Of(o.Value), o.Revision)));
+        }
+    }
+}

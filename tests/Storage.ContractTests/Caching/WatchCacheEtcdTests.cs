@@ -1,0 +1,118 @@
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Infrastructure.Storage.Caching;
+using ClusterRegistry.Infrastructure.Storage.Etcd;
+using ClusterRegistry.Tests.StorageContractTests.Etcd;
+using ClusterRegistry.Tests.StorageContractTests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ClusterRegistry.Tests.StorageContractTests.Caching;
+
+/// <summary>
+/// The watch cache over a real etcd shared with another writer (another replica): its consistent reads see every
+/// write acknowledged anywhere, and an outage with compaction meanwhile never lets it answer a consistent read stale.
+/// </summary>
+[Requires(Prerequisite.Docker)]
+public sealed class WatchCacheEtcdTests(EtcdFixture etcd) : IClassFixture<EtcdFixture>, IAsyncLifetime
+{
+    private const string Prefix = "clusters/";
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly CancellationTokenSource _cts = new(TimeSpan.FromMinutes(3));
+
+    private CancellationToken Ct => _cts.Token;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
+        _cts.Dispose();
+    }
+
+    private T Own<T>(T disposable) where T : IAsyncDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
+
+    private async Task<CachedStorage> CacheAsync(EtcdStorage store, WatchCacheOptions? options = null)
+    {
+        var cache = Own(CachedStorage.Start(store, Prefix, options ?? new WatchCacheOptions(), NullLogger.Instance));
+        await cache.WhenReadyAsync(Ct);
+        return cache;
+    }
+
+    [Fact]
+    public async Task WriteThroughAnotherReplica_IsSeenAtOnceByConsistentGetAndList()
+    {
+        var prefix = EtcdFixture.NewPrefix();
+        var other = Own(etcd.CreateStorage(prefix));
+        var cache = await CacheAsync(Own(etcd.CreateStorage(prefix)));
+
+        var revision = await other.CreateAsync("clusters/a", Text.Bytes("0"), Ct);
+        for (var i = 1; i <= 50; i++)
+        {
+            revision = await other.UpdateAsync("clusters/a", Text.Bytes(i.ToString()), revision, Ct);
+            var got = await cache.GetAsync("clusters/a", Ct);
+            Assert.Equal((i.ToString(), revision), (Text.Of(got!.Value), got.Revision));
+            var page = await cache.ListAsync(Prefix, new ListRange(), Ct);
+            Assert.True(page.Revision >= revision, $"list at {page.Revision} after a write at {revision}");
+            Assert.Equal(i.ToString(), Text.Of(Assert.Single(page.Items).Value));
+        }
+    }
+
+    [Fact]
+    public async Task OutageWithCompactionMeanwhile_ConsistentReadsFailOrAreCurrent_AndTheCacheListsAgain()
+    {
+        var prefix = EtcdFixture.NewPrefix();
+        var other = Own(etcd.CreateStorage(prefix));
+        var proxy = Own(new TcpProxy(etcd.Endpoint));
+        var behind = Own(new EtcdStorage(etcd.Options(prefix, proxy.Endpoint, TimeSpan.FromSeconds(2))));
+        var cache = await CacheAsync(behind, new WatchCacheOptions { RetryDelay = TimeSpan.FromMilliseconds(100) });
+
+        var before = await other.CreateAsync("clusters/a", Text.Bytes("before"), Ct);
+        Assert.Equal("before", Text.Of((await cache.GetAsync("clusters/a", Ct))!.Value));
+        await using var open = new WatchReader(cache, Prefix, before);
+
+        // The replica loses etcd; the other one writes on and compacts past everything the cache has seen.
+        proxy.Mode = ProxyMode.Refuse;
+        proxy.DropAll();
+        var after = before;
+        for (var i = 0; i < 5; i++) after = await other.UpdateAsync("clusters/a", Text.Bytes($"after-{i}"), after, Ct);
+        await other.CompactAsync(after - 1, Ct);
+
+        var failed = await Assert.ThrowsAsync<StorageException>(async () => await cache.GetAsync("clusters/a", Ct));
+        Assert.True(failed.Code is StorageErrorCode.Unreachable or StorageErrorCode.Timeout, $"{failed.Code}: {failed.Message}");
+        // A watch of the cache ends when its upstream breaks: its client re-watches and learns of the gap then.
+        Assert.Null(await open.NextOrEndAsync(TimeSpan.FromSeconds(30)));
+
+        proxy.Mode = ProxyMode.Forward;
+        var current = await cache.GetAsync("clusters/a", Ct);
+        Assert.Equal(("after-4", after), (Text.Of(current!.Value), current.Revision));
+
+        // Once the cache has listed again it answers from memory with the new state, and a watch from before the
+        // gap is Expired instead of silently skipping the compacted events.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        StorageException? expired = null;
+        while (expired is null && DateTime.UtcNow < deadline)
+        {
+            await using var reader = new WatchReader(cache, Prefix, before);
+            try
+            {
+                var e = await reader.NextOrEndAsync(TimeSpan.FromSeconds(2));
+                Assert.True(e is null, $"a watch from {before} delivered {e?.Revision} across the compacted gap");
+            }
+            catch (StorageException e)
+            {
+                expired = e;
+            }
+            catch (TimeoutException)
+            {
+                // Not listed again yet: the watch waits for events the cache does not have; try again.
+            }
+        }
+        Assert.Equal(StorageErrorCode.Expired, expired?.Code);
+        var listed = await cache.ListAsync(Prefix, new ListRange(NotOlderThan: 0), Ct);
+        Assert.True(listed.Revision >= after);
+        Assert.Equal("after-4", Text.Of(Assert.Single(listed.Items).Value));
+    }
+}

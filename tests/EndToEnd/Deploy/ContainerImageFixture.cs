@@ -1,4 +1,3 @@
-using System.Net;
 using ClusterRegistry.Tests.EndToEnd.Infrastructure;
 
 namespace ClusterRegistry.Tests.EndToEnd.Deploy;
@@ -67,30 +66,7 @@ public sealed class ContainerImageFixture : IAsyncLifetime
 
     public Kubectl Kubectl(string kubeconfig) => new(Infrastructure.Kubectl.V132, kubeconfig, Path.Combine(WorkDir, "kubectl-cache"));
 
-    /// <summary>Polls /readyz through the published port; a container that exits meanwhile fails at once with its log.</summary>
-    private async Task WaitReadyAsync()
-    {
-        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            try
-            {
-                using var response = await http.GetAsync(ExternalUrl + "/readyz");
-                if (response.StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            var state = await DockerCli.CheckedAsync("inspect", "--format", "{{.State.Status}}", Container);
-            if (state is "exited" or "dead" || DateTime.UtcNow > deadline)
-            {
-                var logs = await DockerCli.RunAsync("logs", Container);
-                Assert.Fail($"container {Container} ({state}) did not become ready at {ExternalUrl}/readyz:\n{logs.Stdout}{logs.Stderr}");
-            }
-            await Task.Delay(250);
-        }
-    }
+    private Task WaitReadyAsync() => DockerCli.WaitReadyAsync(Container, ExternalUrl);
 
     private static string RepositoryRoot()
     {

@@ -24,6 +24,11 @@ public static class DockerCli
         return r.Stdout.Trim();
     }
 
+    /// <summary>Waits for the container's /readyz at <paramref name="url"/>; a container that exits meanwhile fails the test with its log.</summary>
+    public static Task WaitReadyAsync(string container, string url) => Infrastructure.Readyz.WaitAsync(url,
+        async () => await CheckedAsync("inspect", "--format", "{{.State.Status}}", container) is "exited" or "dead" ? $"container {container} exited" : null,
+        async () => (await RunAsync("logs", container)) is var logs ? logs.Stdout + logs.Stderr : "");
+
     public static async Task<Result> RunAsync(string file, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(file)

@@ -1,0 +1,11 @@
+namespace ClusterRegistry.Crinit.Cli;
+
+/// <summary>The flags every crinit command shares: which host cluster, which namespace, and whether to send anything.</summary>
+public sealed record HostOptions(
+    Mode Mode,
+    string Name,
+    string? Kubeconfig,
+    string? HostClusterContext,
+    string Namespace,
+    bool DryRun,
+    TimeSpan WaitTimeout);

@@ -1,0 +1,3 @@
+using ClusterRegistry.Crinit.Cli;
+
+return await CrinitCommand.Build().Parse(args).InvokeAsync();

@@ -49,6 +49,23 @@ public sealed class WatchBroadcaster
         }
     }
 
+    /// <summary>
+    /// Cuts every subscriber loose as if its buffer had overflowed (<see cref="Subscription.Overflowed"/>): each goes
+    /// back to the stored history, which either has what it missed or tells it that history is gone.
+    /// </summary>
+    public void CutAll()
+    {
+        lock (_gate)
+        {
+            foreach (var s in _subscribers)
+            {
+                s.Overflowed = true;
+                s.Channel.Writer.TryComplete();
+            }
+            _subscribers.Clear();
+        }
+    }
+
     /// <summary>Ends every subscription (shutdown).</summary>
     public void CompleteAll()
     {

@@ -89,7 +89,51 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
     public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) =>
         _inner.WatchWithProgressAsync(prefix, afterRevision, ct);
 
-    public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) => _inner.CurrentRevisionAsync(ct);
+    /// <summary>
+    /// The store's current revision, with concurrent callers sharing calls: a caller joins the next call to start, never
+    /// one already under way (which might not reflect a write acknowledged just before the caller asked), so a burst of
+    /// consistent reads or watches costs the store two calls instead of one each.
+    /// </summary>
+    public ValueTask<long> CurrentRevisionAsync(CancellationToken ct)
+    {
+        Task<long> shared;
+        lock (_revisionGate)
+        {
+            _nextRevision ??= new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            shared = _nextRevision.Task;
+            if (!_revisionCalling) StartRevisionCall();
+        }
+        return new ValueTask<long>(shared.WaitAsync(ct));
+    }
+
+    private readonly Lock _revisionGate = new();
+    private TaskCompletionSource<long>? _nextRevision;
+    private bool _revisionCalling;
+
+    /// <summary>Under <see cref="_revisionGate"/>: asks the store for the callers waiting now; later callers wait for the next call.</summary>
+    private void StartRevisionCall()
+    {
+        var callers = _nextRevision!;
+        _nextRevision = null;
+        _revisionCalling = true;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                // The store's own deadline bounds the call; each caller's token only bounds its wait.
+                callers.TrySetResult(await _inner.CurrentRevisionAsync(CancellationToken.None));
+            }
+            catch (Exception e)
+            {
+                callers.TrySetException(e);
+            }
+            lock (_revisionGate)
+            {
+                _revisionCalling = false;
+                if (_nextRevision is not null) StartRevisionCall();
+            }
+        });
+    }
 
     public async ValueTask<string?> CheckHealthAsync(CancellationToken ct)
     {
@@ -106,7 +150,7 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
     private async ValueTask<CacheState?> ConsistentStateAsync(CancellationToken ct)
     {
         if (Volatile.Read(ref _state) is null) return null;
-        var current = await _inner.CurrentRevisionAsync(ct);
+        var current = await CurrentRevisionAsync(ct);
         // Only the upstream loop marks the cache live: a reader that did would undo the loop's "broken".
         if (Volatile.Read(ref _state) is { } state && state.Revision >= current) return state;
         return _live && await WaitForAsync(current, ct) ? Volatile.Read(ref _state) : null;

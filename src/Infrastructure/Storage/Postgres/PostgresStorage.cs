@@ -190,7 +190,19 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
         {
             List<EventRow> batch;
             await using (var db = Db())
+            {
+                // One snapshot for the compaction point and the events: a compaction that removed events this listener
+                // had not published yet cuts every live watcher loose, so each goes back to the table and gets Expired
+                // there, instead of following on past a silent gap.
+                await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+                var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(ct);
+                if (Volatile.Read(ref _published) < compacted)
+                {
+                    _broadcaster.CutAll();
+                    Volatile.Write(ref _published, compacted);
+                }
                 batch = await RelationalReads.EventsAfterAsync(db, "", Volatile.Read(ref _published), EventBatch, ct);
+            }
             foreach (var e in batch)
             {
                 _broadcaster.Publish(RelationalReads.ToEvent(e));

@@ -32,7 +32,6 @@ public sealed class DeleteRunner(HostOptions options, bool ignoreErrors, TextWri
 
         using var host = HostCluster.Connect(location, options.HostClusterContext);
         output.WriteLine($"Host cluster: {host.Server} (context \"{host.Context}\")");
-        await Try("delete the kubeconfig entry", () => { RemoveKubeconfigEntry(location); return Task.CompletedTask; });
         if (options.Mode == Mode.Aggregated)
         {
             await Delete(host, $"apiservice {Names.ApiService}", c => c.ApiregistrationV1.DeleteAPIServiceAsync(Names.ApiService, cancellationToken: ct));
@@ -42,11 +41,14 @@ public sealed class DeleteRunner(HostOptions options, bool ignoreErrors, TextWri
                 c => c.RbacAuthorizationV1.DeleteClusterRoleBindingAsync(Names.AuthDelegatorBinding, cancellationToken: ct));
         }
         await Try($"delete namespace {_names.Namespace}", () => DeleteNamespaceAsync(host, ct));
+        // Last: a delete that fails half-way leaves a registry still running, and its credentials with the user.
+        await Try("delete the kubeconfig entry", () => { RemoveKubeconfigEntry(location); return Task.CompletedTask; });
 
         output.WriteLine(_removed.Count == 0 ? "Removed nothing: no part of the registry was found." : $"Removed: {string.Join(", ", _removed)}");
         if (_failed.Count == 0) return 0;
         output.WriteLine($"Not removed (--ignore-errors): {string.Join("; ", _failed)}");
-        return 0;
+        // Went on past the failures, but a script must still see that something is left.
+        return 1;
     }
 
     private IEnumerable<string> Plan()

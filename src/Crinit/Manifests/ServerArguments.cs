@@ -21,11 +21,12 @@ public static class ServerArguments
             ["--data-dir"] = Names.DataMountPath,
             ["--tls-cert-file"] = $"{mount}/{SecretKeys.ServerCertificate}",
             ["--tls-private-key-file"] = $"{mount}/{SecretKeys.ServerKey}",
-            // The admin client certificate of the kubeconfig entry is signed by this CA.
-            ["--client-ca-file"] = $"{mount}/{SecretKeys.Ca}",
         };
         if (options.Host.Mode == Mode.Standalone)
         {
+            // The admin client certificate of the kubeconfig entry is signed by this CA. Aggregated servers take the
+            // host's client CA from its extension-apiserver-authentication ConfigMap, which this flag would replace.
+            args["--client-ca-file"] = $"{mount}/{SecretKeys.Ca}";
             // The original left anonymous access and AlwaysAllow on. Here only system:masters (the admin
             // certificate and token crinit issues) is allowed; other identities need a webhook authorizer.
             args["--anonymous-auth"] = "false";

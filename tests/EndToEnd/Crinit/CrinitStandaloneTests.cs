@@ -174,7 +174,7 @@ public sealed class CrinitStandaloneTests(HostCluster host) : IDisposable
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("403 Forbidden", r.Stderr);
         r = await CrinitCli.RunAsync(Run, "standalone", "delete", "registry", "--kubeconfig", kubeconfig, "--cluster-registry-namespace", "crinit-forbidden", "--ignore-errors");
-        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.True(r.ExitCode == 1, r.ToString());
         Assert.Contains("Not removed (--ignore-errors): the host cluster refused to read namespace crinit-forbidden (403 Forbidden", r.Stdout);
     }
 

@@ -90,7 +90,7 @@ public sealed partial class CachedStorage
     {
         _live = false;
         lock (_gate) Volatile.Write(ref _state, null);
-        EndWatchers();
+        EndWatchers(new CacheRelistedException());
     }
 
     private void Apply(StorageEvent e)

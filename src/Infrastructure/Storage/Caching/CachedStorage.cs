@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using ClusterRegistry.Application.Abstractions;
 using Microsoft.Extensions.Logging;
 
@@ -193,21 +194,55 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
             await foreach (var e in _inner.WatchAsync(_prefix, afterRevision, ct)) yield return e;
             yield break;
         }
+        var last = afterRevision;
+        var relisted = false;
         try
         {
             foreach (var e in watcher.Replay)
             {
                 ct.ThrowIfCancellationRequested();
+                last = e.Revision;
                 yield return e;
             }
-            await foreach (var e in watcher.Live.ReadAllAsync(ct))
-                if (e.Revision > afterRevision) yield return e;
+            while (true)
+            {
+                var next = await NextAsync(watcher.Live, ct);
+                if (next == Next.Relisted) relisted = true;
+                if (next != Next.Ready) break;
+                while (watcher.Live.TryRead(out var e))
+                {
+                    if (e.Revision <= last) continue;
+                    last = e.Revision;
+                    yield return e;
+                }
+            }
         }
         finally
         {
             Unsubscribe(watcher);
         }
+        // The cache is listing again (its upstream fell behind a compaction): the store carries this watch on from the
+        // last event delivered, or answers Expired if its history no longer reaches back that far.
+        if (relisted)
+            await foreach (var e in _inner.WatchAsync(_prefix, last, ct)) yield return e;
     }
+
+    private enum Next { Ready, Ended, Relisted }
+
+    private static async ValueTask<Next> NextAsync(ChannelReader<StorageEvent> live, CancellationToken ct)
+    {
+        try
+        {
+            return await live.WaitToReadAsync(ct) ? Next.Ready : Next.Ended;
+        }
+        catch (CacheRelistedException)
+        {
+            return Next.Relisted;
+        }
+    }
+
+    /// <summary>Ends a cache watcher whose stream the store can carry on (the cache re-lists; nothing was dropped).</summary>
+    private sealed class CacheRelistedException() : Exception("the watch cache is listing again");
 
     public async ValueTask DisposeAsync()
     {

@@ -99,18 +99,7 @@ public sealed class DelegatedAuthenticationTests(AggregatedFixture fx)
     public async Task Without_the_reader_RoleBinding_the_registry_refuses_to_start_and_names_the_fix()
     {
         const string account = "no-reader";
-        await fx.ApplyAsync($$"""
-            apiVersion: v1
-            kind: ServiceAccount
-            metadata: {name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}
-            ---
-            apiVersion: rbac.authorization.k8s.io/v1
-            kind: ClusterRoleBinding
-            metadata: {name: no-reader-auth-delegator}
-            subjects: [{kind: ServiceAccount, name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}]
-            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:auth-delegator"}
-            """);
-        var kubeconfig = fx.Host.WriteKubeconfig(account, await fx.Host.CreateServiceAccountTokenAsync(AggregatedFixture.Namespace, account));
+        var kubeconfig = await DelegatorOnlyAccountAsync(account);
         var dataDir = Path.Combine(fx.Host.Dir, "no-reader-data");
         var refused = await RefusedStart.RunCommandAsync("aggregated", "--data-dir", dataDir, "--secure-port", ServerProcess.FreePort().ToString(),
             "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig);
@@ -122,18 +111,7 @@ public sealed class DelegatedAuthenticationTests(AggregatedFixture fx)
     public async Task The_host_configuration_is_read_again_so_a_late_RoleBinding_takes_effect_without_a_restart()
     {
         const string account = "late-reader";
-        await fx.ApplyAsync($$"""
-            apiVersion: v1
-            kind: ServiceAccount
-            metadata: {name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}
-            ---
-            apiVersion: rbac.authorization.k8s.io/v1
-            kind: ClusterRoleBinding
-            metadata: {name: late-reader-auth-delegator}
-            subjects: [{kind: ServiceAccount, name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}]
-            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:auth-delegator"}
-            """);
-        var kubeconfig = fx.Host.WriteKubeconfig(account, await fx.Host.CreateServiceAccountTokenAsync(AggregatedFixture.Namespace, account));
+        var kubeconfig = await DelegatorOnlyAccountAsync(account);
         var serving = fx.ServingCa.IssueServer("clusterregistry", ["localhost"], [IPAddress.Loopback]).WriteTo(fx.Host.Dir, "late-reader-serving");
         await using var server = await ServerProcess.StartCommandAsync("aggregated", null, null, false,
             "--tls-cert-file", serving.Cert, "--tls-private-key-file", serving.Key, "--authentication-tolerate-lookup-failure",
@@ -159,5 +137,25 @@ public sealed class DelegatedAuthenticationTests(AggregatedFixture fx)
         }
         while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
         Assert.True(status == HttpStatusCode.OK, $"still {(int)status} after the RoleBinding\n{server.Output}");
+    }
+
+    /// <summary>
+    /// A ServiceAccount bound to system:auth-delegator but not (yet) to the authentication reader Role, and a
+    /// kubeconfig for it.
+    /// </summary>
+    private async Task<string> DelegatorOnlyAccountAsync(string account)
+    {
+        await fx.ApplyAsync($$"""
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: {{account}}-auth-delegator}
+            subjects: [{kind: ServiceAccount, name: {{account}}, namespace: {{AggregatedFixture.Namespace}}}]
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:auth-delegator"}
+            """);
+        return fx.Host.WriteKubeconfig(account, await fx.Host.CreateServiceAccountTokenAsync(AggregatedFixture.Namespace, account));
     }
 }

@@ -7,7 +7,8 @@ using k8s.Models;
 namespace ClusterRegistry.Tests.Client;
 
 /// <summary>The typed client's calls against the real server, each checked by reading back what the server stored.</summary>
-public sealed class ClusterRegistryClientTests(RegistryServerFixture fixture) : IClassFixture<RegistryServerFixture>, IDisposable
+[Collection(RegistryServerCollection.Name)]
+public sealed class ClusterRegistryClientTests(RegistryServerFixture fixture) : IDisposable
 {
     private readonly ClusterRegistryClient _client = fixture.CreateClient();
 

@@ -9,7 +9,8 @@ namespace ClusterRegistry.Tests.Client;
 /// The sample controller (samples/KubeconfigSync) as a user runs it, against the real server: the kubeconfig file it
 /// keeps follows the clusters matching its selector, and the real kubectl reads it.
 /// </summary>
-public sealed class KubeconfigSyncSampleTests(RegistryServerFixture fixture) : IClassFixture<RegistryServerFixture>, IDisposable
+[Collection(RegistryServerCollection.Name)]
+public sealed class KubeconfigSyncSampleTests(RegistryServerFixture fixture) : IDisposable
 {
     private readonly ClusterRegistryClient _client = fixture.CreateClient();
     private readonly string _dir = Directory.CreateTempSubdirectory("cr-sync-").FullName;

@@ -12,7 +12,8 @@ namespace ClusterRegistry.Tests.Client;
 /// the schema, and every served clusterregistry schema has a model. A field added to or renamed in the server's types
 /// fails here until the client follows (ADR-0XX-client).
 /// </summary>
-public sealed class OpenApiModelTests(RegistryServerFixture fixture) : IClassFixture<RegistryServerFixture>
+[Collection(RegistryServerCollection.Name)]
+public sealed class OpenApiModelTests(RegistryServerFixture fixture)
 {
     private const string Ours = "io.k8s.clusterregistry.v1alpha1.";
     private const string Meta = "io.k8s.apimachinery.pkg.apis.meta.v1.";

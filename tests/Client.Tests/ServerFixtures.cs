@@ -20,6 +20,13 @@ public class RegistryServerFixture : IAsyncLifetime
     public ClusterRegistryClient CreateClient() => new(Config());
 }
 
+/// <summary>One server shared by the test classes that do not need compaction (each uses its own names and labels).</summary>
+[CollectionDefinition(Name)]
+public sealed class RegistryServerCollection : ICollectionFixture<RegistryServerFixture>
+{
+    public const string Name = "registry server";
+}
+
 /// <summary>A server that compacts its history every second, so a resourceVersion from a few seconds ago expires.</summary>
 public sealed class CompactingServerFixture : RegistryServerFixture
 {

@@ -1,8 +1,8 @@
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using ClusterRegistry.Client.Models;
 using k8s;
-using System.Text.Json;
 using k8s.Autorest;
 using k8s.Models;
 

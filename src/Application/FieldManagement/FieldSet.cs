@@ -34,6 +34,7 @@ public sealed class FieldSet
         return last.StartsWith("k:", StringComparison.Ordinal) || last.StartsWith("v:", StringComparison.Ordinal);
     }
 
+    public bool SetEquals(FieldSet other) => _paths.SetEquals(other._paths);
     public FieldSet Union(FieldSet other) => new(_paths.Union(other._paths));
     public FieldSet Except(FieldSet other) => new(_paths.Where(p => !other._paths.Contains(p)));
     public FieldSet Intersect(FieldSet other) => new(_paths.Where(other._paths.Contains));

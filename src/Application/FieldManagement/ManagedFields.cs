@@ -109,7 +109,11 @@ public static class ManagedFields
         foreach (var path in dropped.Paths.OrderByDescending(p => p.Length)) FieldNavigator.Remove(merged, Shape, path);
 
         var result = others.Where(e => e.Fields.Count > 0).ToList();
-        result.Insert(0, new Entry(NewMeta(manager, Apply, subresource, now), appliedSet));
+        // An apply that changes neither the object nor who owns what keeps its entry's time, so the stored object is
+        // unchanged and the write is a no-op (same resourceVersion, no watch event), as in kube-apiserver.
+        var unchanged = own is not null && taken.Count == 0 && own.Fields.SetEquals(appliedSet)
+                        && JsonNode.DeepEquals(WithoutManagedFields(merged), WithoutManagedFields(liveNode));
+        result.Insert(0, new Entry(NewMeta(manager, Apply, subresource, unchanged ? own!.Meta.Time ?? now : now), appliedSet));
         var meta = merged["metadata"] as JsonObject ?? new JsonObject();
         merged["metadata"] = meta;
         meta["managedFields"] = JsonSerializer.SerializeToNode(Encode(result), ApiJson.Options);
@@ -173,6 +177,13 @@ public static class ManagedFields
             default:
                 return applied?.DeepClone();
         }
+    }
+
+    private static JsonObject WithoutManagedFields(JsonObject node)
+    {
+        var copy = (JsonObject)node.DeepClone();
+        if (copy["metadata"] is JsonObject meta) meta.Remove("managedFields");
+        return copy;
     }
 
     private static bool IsEntry(ManagedFieldsEntry e, string manager, string operation, string? subresource) =>

@@ -48,7 +48,13 @@ public sealed class GitOpsKubectlTests(GitOpsFixture fx) : IClassFixture<GitOpsF
 
         var updated = await K.RunAsync("apply --server-side -f -", GitOpsFixture.Manifest("ssa-1", ("0.0.0.0/0", "b.example.com")));
         Assert.True(updated.ExitCode == 0, updated.ToString());
-        Assert.Equal(["b.example.com"], Addresses(await GetJson("ssa-1")));
+        var afterUpdate = await GetJson("ssa-1");
+        Assert.Equal(["b.example.com"], Addresses(afterUpdate));
+
+        // The same configuration again is a no-op, as in kube-apiserver: no new resourceVersion, no watch event.
+        var again = await K.RunAsync("apply --server-side -f -", GitOpsFixture.Manifest("ssa-1", ("0.0.0.0/0", "b.example.com")));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(ResourceVersion(afterUpdate), ResourceVersion(await GetJson("ssa-1")));
 
         var conflict = await K.RunAsync("apply --server-side --field-manager=other -f -", GitOpsFixture.Manifest("ssa-1", ("0.0.0.0/0", "c.example.com")));
         Assert.NotEqual(0, conflict.ExitCode);
@@ -165,4 +171,6 @@ public sealed class GitOpsKubectlTests(GitOpsFixture fx) : IClassFixture<GitOpsF
         var plain = await K.RunAsync("get cluster mf-1 -o yaml");
         Assert.DoesNotContain("managedFields", plain.Stdout);
     }
+
+    private static string? ResourceVersion(JsonElement cluster) => cluster.GetProperty("metadata").GetProperty("resourceVersion").GetString();
 }

@@ -41,6 +41,16 @@ public sealed class ManagedFieldsTests
     }
 
     [Fact]
+    public void Apply_SameConfigurationAgain_KeepsTheEntryTime()
+    {
+        var live = ToCluster(ManagedFields.ApplyConfiguration(null, Applied("a", "x"), "mgr", false, null, Now).Merged!);
+        var again = ToCluster(ManagedFields.ApplyConfiguration(live, Applied("a", "x"), "mgr", false, null, Now.AddHours(1)).Merged!);
+        Assert.Equal(Now, Assert.Single(again.Metadata.ManagedFields!).Time);
+        var changed = ToCluster(ManagedFields.ApplyConfiguration(live, Applied("b", "x"), "mgr", false, null, Now.AddHours(1)).Merged!);
+        Assert.Equal(Now.AddHours(1), Assert.Single(changed.Metadata.ManagedFields!).Time);
+    }
+
+    [Fact]
     public void Apply_OtherManagerChangesOwnedValue_Conflict()
     {
         var live = ToCluster(ManagedFields.ApplyConfiguration(null, Applied("a"), "first", false, null, Now).Merged!);

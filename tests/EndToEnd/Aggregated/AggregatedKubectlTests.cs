@@ -50,9 +50,7 @@ public sealed class AggregatedKubectlTests(AggregatedFixture fx)
         // -v=6 logs each request once its answer starts: the watch's 200 means the event below cannot be missed.
         await using var watch = new BackgroundKubectl(Kubectl.Start("get clusters.clusterregistry.k8s.io -w -o name -v=6"), "get -w");
         var established = await watch.WaitForStderrAsync(WatchEstablished, 60);
-        Assert.True(established is not null, $"the watch did not start
-stderr:
-{watch.Stderr}");
+        Assert.True(established is not null, $"the watch did not start\nstderr:\n{watch.Stderr}");
         var created = await Kubectl.RunAsync("apply -f -", ClusterManifests.Cluster(name));
         Assert.True(created.ExitCode == 0, created.ToString());
         var line = await watch.WaitForStdoutAsync(l => l.Contains(name), 30);

@@ -65,9 +65,13 @@ public sealed class CrinitOwnershipTests(HostCluster host) : IDisposable
         api = await host.Kubernetes.ApiregistrationV1.ReadAPIServiceAsync("v1alpha1.clusterregistry.k8s.io");
         Assert.Equal(("crinit-second/second", "crinit-second", "second"), (api.Metadata.Annotations["clusterregistry.k8s.io/install"], api.Spec.Service.NamespaceProperty, api.Spec.Service.Name));
 
-        await CrinitCli.OkAsync(Run, "aggregated", "delete", "first", "--kubeconfig", kubeconfig, "--cluster-registry-namespace", "crinit-first");
-        Assert.Contains("apiservice v1alpha1.clusterregistry.k8s.io", await ObjectsAsync());
-        await CrinitCli.OkAsync(Run, "aggregated", "delete", "second", "--kubeconfig", kubeconfig, "--cluster-registry-namespace", "crinit-second");
+        // The APIService's owner goes first: while it names a Service nothing serves, the host's namespace controller
+        // cannot finish any namespace deletion (discovery of the group fails).
+        var secondGone = await CrinitCli.OkAsync(Run, "aggregated", "delete", "second", "--kubeconfig", kubeconfig, "--cluster-registry-namespace", "crinit-second", "--wait-timeout", "2m");
+        Assert.Contains("apiservice v1alpha1.clusterregistry.k8s.io deleted", secondGone.Stdout);
+        Assert.Contains("crinit-first/", string.Join('\n', await ObjectsAsync()));
+        var firstGone = await CrinitCli.OkAsync(Run, "aggregated", "delete", "first", "--kubeconfig", kubeconfig, "--cluster-registry-namespace", "crinit-first", "--wait-timeout", "2m");
+        Assert.Contains("apiservice v1alpha1.clusterregistry.k8s.io not found (already gone)", firstGone.Stdout);
         Assert.Equal(before, await ObjectsAsync());
     }
 

@@ -59,7 +59,7 @@ public static partial class CrinitCommand
             new Option<string?>("--kubeconfig") { Description = "The kubeconfig file of the host cluster (default: $KUBECONFIG, else ~/.kube/config). The kubeconfig entry is written there." },
             new Option<string?>("--host-cluster-context") { Description = "The kubeconfig context of the host cluster (default: the current context)." },
             new Option<string>("--cluster-registry-namespace") { Description = "The namespace everything is created in.", DefaultValueFactory = _ => "clusterregistry" },
-            new Option<bool>("--dry-run") { Description = "Send nothing to the host cluster: init prints the manifests (-o yaml|json), delete what it would remove." },
+            new Option<bool>("--dry-run") { Description = "Send nothing to the host cluster: init prints the manifests (-o yaml|json; Secret values redacted unless --dry-run-include-secrets), delete what it would remove." },
             new Option<string>("--wait-timeout") { Description = "How long each wait (load balancer address, pod, availability, namespace removal) may take, e.g. 90s, 5m.", DefaultValueFactory = _ => "3m" });
         command.Arguments.Add(common.Name);
         foreach (var o in new Option[] { common.Kubeconfig, common.Context, common.Namespace, common.DryRun, common.WaitTimeout }) command.Options.Add(o);

@@ -36,13 +36,17 @@ public sealed class DeleteRunner(HostOptions options, bool ignoreErrors, TextWri
         if (options.Mode == Mode.Aggregated)
         {
             // The APIService and the bindings have fixed names: another install's are left in place, not deleted.
-            IReadOnlyList<Ownership.Claim> foreign = [];
+            // When whose they are cannot be read (--ignore-errors went on), they are not deleted either.
+            IReadOnlyList<Ownership.Claim>? foreign = null;
             await Try("read the cluster-wide objects", async () => foreign = options.Force ? [] : await Ownership.ForeignSharedObjectsAsync(host, _names, ct));
-            await DeleteShared(host, foreign, $"apiservice {Names.ApiService}", c => c.ApiregistrationV1.DeleteAPIServiceAsync(Names.ApiService, cancellationToken: ct));
-            await DeleteShared(host, foreign, $"rolebinding kube-system/{Names.AuthReaderBinding}",
-                c => c.RbacAuthorizationV1.DeleteNamespacedRoleBindingAsync(Names.AuthReaderBinding, "kube-system", cancellationToken: ct));
-            await DeleteShared(host, foreign, $"clusterrolebinding {Names.AuthDelegatorBinding}",
-                c => c.RbacAuthorizationV1.DeleteClusterRoleBindingAsync(Names.AuthDelegatorBinding, cancellationToken: ct));
+            if (foreign is not null)
+            {
+                await DeleteShared(host, foreign, $"apiservice {Names.ApiService}", c => c.ApiregistrationV1.DeleteAPIServiceAsync(Names.ApiService, cancellationToken: ct));
+                await DeleteShared(host, foreign, $"rolebinding kube-system/{Names.AuthReaderBinding}",
+                    c => c.RbacAuthorizationV1.DeleteNamespacedRoleBindingAsync(Names.AuthReaderBinding, "kube-system", cancellationToken: ct));
+                await DeleteShared(host, foreign, $"clusterrolebinding {Names.AuthDelegatorBinding}",
+                    c => c.RbacAuthorizationV1.DeleteClusterRoleBindingAsync(Names.AuthDelegatorBinding, cancellationToken: ct));
+            }
         }
         await Try($"delete namespace {_names.Namespace}", () => DeleteNamespaceAsync(host, ct));
         // Last: a delete that fails half-way leaves a registry still running, and its credentials with the user.
@@ -91,7 +95,7 @@ public sealed class DeleteRunner(HostOptions options, bool ignoreErrors, TextWri
             return;
         }
         var (contents, others) = await ContentsAsync(host, ct);
-        if (!InitRunner.Labelled(ns.Metadata) || !InitRunner.Owned(ns.Metadata, _names) || others.Count > 0)
+        if (!InitRunner.Owned(ns.Metadata, _names) || others.Count > 0)
         {
             output.WriteLine(!InitRunner.Labelled(ns.Metadata)
                 ? $"namespace {_names.Namespace} was not created by crinit (no app={Names.AppLabel} label): deleting only the registry's objects in it"

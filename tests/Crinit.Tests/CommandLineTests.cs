@@ -46,6 +46,44 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
+    [InlineData("yaml")]
+    [InlineData("json")]
+    public async Task DryRun_PrintsNoSecretMaterial_UnlessAskedTo(string format)
+    {
+        string[] args = ["standalone", "init", "reg", "--dry-run", "-o", format, "--apiserver-enable-token-auth", "--postgres-connection-string", "Host=db;Password=hunter2"];
+        var (exit, redacted, stderr) = await Run(args);
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("PRIVATE KEY", redacted);
+        Assert.DoesNotContain("hunter2", redacted);
+        // Every Secret value is the placeholder, under its key: 2 keys in the CA Secret, 5 in the credentials Secret.
+        Assert.Equal(8, redacted.Split(ClusterRegistry.Crinit.Manifests.DryRun.Redacted).Length);
+        Assert.DoesNotContain("token.csv: ", redacted.Replace("token.csv: " + ClusterRegistry.Crinit.Manifests.DryRun.Redacted, "", StringComparison.Ordinal));
+        Assert.Contains("--dry-run-include-secrets", stderr);
+
+        var (exitWith, included, stderrWith) = await Run([.. args, "--dry-run-include-secrets"]);
+        Assert.Equal(0, exitWith);
+        Assert.DoesNotContain(ClusterRegistry.Crinit.Manifests.DryRun.Redacted, included);
+        Assert.Contains("keep it out of repositories and logs", stderrWith);
+        // The keys are base64 in data, as kubectl apply takes them.
+        var secrets = format == "yaml"
+            ? k8s.KubernetesYaml.LoadAllFromString(included).OfType<V1Secret>().ToList()
+            : k8s.KubernetesJson.Deserialize<V1SecretList>(included).Items.Where(i => i.Kind == "Secret").ToList();
+        var data = secrets.SelectMany(x => x.Data).ToDictionary(kv => kv.Key, kv => System.Text.Encoding.UTF8.GetString(kv.Value));
+        Assert.Contains("PRIVATE KEY", data["tls.key"]);
+        Assert.Contains("PRIVATE KEY", data["server.key"]);
+        Assert.Contains("hunter2", data["postgres-connection-string"]);
+        Assert.Contains(",admin,", data["token.csv"]);
+    }
+
+    [Fact]
+    public async Task IncludeSecrets_WithoutDryRun_IsRefused()
+    {
+        var (exit, _, stderr) = await Run("standalone", "init", "reg", "--dry-run-include-secrets", "--kubeconfig", Path.Combine(_dir, "none"));
+        Assert.Equal(2, exit);
+        Assert.Equal("error: --dry-run-include-secrets needs --dry-run\n", stderr);
+    }
+
+    [Theory]
     [InlineData("--etcd-image=k8s.gcr.io/etcd:3.0.17", "no longer runs an unauthenticated etcd sidecar")]
     [InlineData("--apiserver-enable-basic-auth", "basic authentication was removed")]
     [InlineData("--api-server-advertise-address=10.0.0.1", "needs --api-server-service-type=NodePort")]

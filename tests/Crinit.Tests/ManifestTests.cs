@@ -28,6 +28,7 @@ public sealed class ManifestTests
              "apps/v1/Deployment clusterregistry/reg-apiserver"],
             objects.Select(Id));
         Assert.All(objects, o => Assert.Equal("clusterregistry", o.Metadata.Labels["app"]));
+        Assert.All(objects, o => Assert.Equal("clusterregistry/reg", o.Metadata.Annotations["clusterregistry.k8s.io/install"]));
     }
 
     [Fact]
@@ -43,6 +44,8 @@ public sealed class ManifestTests
              "apps/v1/Deployment clusterregistry/reg-apiserver", "apiregistration.k8s.io/v1/APIService v1alpha1.clusterregistry.k8s.io"],
             objects.Select(Id));
 
+        // The cluster-wide objects have fixed names: the annotation tells whose they are.
+        Assert.All(objects, o => Assert.Equal("clusterregistry/reg", o.Metadata.Annotations["clusterregistry.k8s.io/install"]));
         var delegator = objects.OfType<V1ClusterRoleBinding>().Single();
         Assert.Equal("system:auth-delegator", delegator.RoleRef.Name);
         var reader = objects.OfType<V1RoleBinding>().Single();

@@ -31,4 +31,20 @@ public sealed class WaiterTests
         }, "", CancellationToken.None);
         Assert.Equal("Waiting for the pod (up to 10s)...\n  Pending\n  cannot reach the host\n  Pending done\n", output.ToString());
     }
+
+    [Fact]
+    public async Task AProbeThatNeverAnswers_IsCutOffAtTheDeadline()
+    {
+        var output = new StringWriter();
+        var waiter = new Waiter(output, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
+        // The probe waits on its token only, as a host call on a connection that never answers does.
+        var wait = waiter.UntilAsync("the host", async token =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, token);
+            return new Waiter.Probe(true, "");
+        }, "check the host", CancellationToken.None);
+        // Bounded here only so that a regression fails instead of hanging the run.
+        var e = await Assert.ThrowsAsync<CrinitException>(() => wait.WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Equal("timed out after 1s waiting for the host (last seen: no answer); check the host", e.Message);
+    }
 }

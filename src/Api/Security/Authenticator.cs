@@ -62,12 +62,7 @@ public sealed class Authenticator(
 
     private static UserInfo? FromCertificate(X509Certificate2 certificate, X509Certificate2Collection trusted)
     {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
-        if (!chain.Build(certificate)) return null;
+        if (!ClientCertificateChains.Chains(certificate, trusted)) return null;
         var subject = certificate.SubjectName;
         var cn = subject.EnumerateRelativeDistinguishedNames()
             .FirstOrDefault(r => r.GetSingleElementType().Value == "2.5.4.3")?.GetSingleElementValue();

@@ -59,7 +59,7 @@ public static partial class CrinitCommand
             new Option<string?>("--kubeconfig") { Description = "The kubeconfig file of the host cluster (default: $KUBECONFIG, else ~/.kube/config). The kubeconfig entry is written there." },
             new Option<string?>("--host-cluster-context") { Description = "The kubeconfig context of the host cluster (default: the current context)." },
             new Option<string>("--cluster-registry-namespace") { Description = "The namespace everything is created in.", DefaultValueFactory = _ => "clusterregistry" },
-            new Option<bool>("--dry-run") { Description = "Send nothing to the host cluster: init prints the manifests (-o yaml|json), delete what it would remove." },
+            new Option<bool>("--dry-run") { Description = "Send nothing to the host cluster: init prints the manifests (-o yaml|json; Secret values redacted unless --dry-run-include-secrets), delete what it would remove." },
             new Option<string>("--wait-timeout") { Description = "How long each wait (load balancer address, pod, availability, namespace removal) may take, e.g. 90s, 5m.", DefaultValueFactory = _ => "3m" });
         command.Arguments.Add(common.Name);
         foreach (var o in new Option[] { common.Kubeconfig, common.Context, common.Namespace, common.DryRun, common.WaitTimeout }) command.Options.Add(o);
@@ -103,10 +103,16 @@ public static partial class CrinitCommand
         var overrides = new Option<string?>("--apiserver-arg-overrides") { Description = "Server flags to set or replace: \"--flag1=value1,--flag2=value2\"." };
         var outputFormat = new Option<string>("--output", "-o") { Description = "With --dry-run: yaml (multi-document) or json (a v1 List).", DefaultValueFactory = _ => "yaml" };
         var tokenAuth = new Option<bool>("--apiserver-enable-token-auth") { Description = "Also issue an admin bearer token (in the kubeconfig entry and the Secret's token.csv)." };
+        var includeSecrets = new Option<bool>("--dry-run-include-secrets")
+        {
+            Description = "With --dry-run: print the Secrets' private keys, tokens and connection string instead of a placeholder (the output can then be applied as it is; keep it out of repositories and logs).",
+        };
+        var force = ForceOption(mode, "init");
         var etcdImage = new Option<string?>("--etcd-image") { Hidden = true };
         var basicAuth = new Option<bool>("--apiserver-enable-basic-auth") { Hidden = true };
-        foreach (var o in new Option[] { image, pullPolicy, serviceType, advertise, port, capacity, storageClass, persistent, etcdServers, postgres, overrides, outputFormat, etcdImage })
+        foreach (var o in new Option[] { image, pullPolicy, serviceType, advertise, port, capacity, storageClass, persistent, etcdServers, postgres, overrides, outputFormat, includeSecrets, etcdImage })
             init.Options.Add(o);
+        if (force is not null) init.Options.Add(force);
         if (mode == Mode.Standalone)
         {
             init.Options.Add(tokenAuth);
@@ -119,12 +125,16 @@ public static partial class CrinitCommand
                 throw new UsageException("--etcd-image is not supported: crinit no longer runs an unauthenticated etcd sidecar; the data is kept on a volume (default), or give --etcd-servers for your own etcd");
             if (mode == Mode.Standalone && parse.GetValue(basicAuth))
                 throw new UsageException("--apiserver-enable-basic-auth is not supported: basic authentication was removed from Kubernetes (1.19); the kubeconfig entry uses a client certificate (add --apiserver-enable-token-auth for a token)");
-            var host = ReadCommon(parse, common, mode);
+            var host = ReadCommon(parse, common, mode) with { Force = force is not null && parse.GetValue(force) };
+            if (parse.GetValue(includeSecrets) && !host.DryRun) throw new UsageException("--dry-run-include-secrets needs --dry-run");
             var options = ReadInit(parse, host, image, pullPolicy, serviceType, advertise, port, capacity, storageClass, persistent, etcdServers, postgres, overrides, outputFormat, mode == Mode.Standalone && parse.GetValue(tokenAuth));
             if (host.DryRun)
             {
-                output.Write(DryRun.Render(options, time));
-                errors.WriteLine("Dry run: nothing was sent to the host cluster and the kubeconfig was not changed. Apply with kubectl apply -f, then run init without --dry-run to add the kubeconfig entry.");
+                var withSecrets = parse.GetValue(includeSecrets);
+                output.Write(DryRun.Render(options, time, withSecrets));
+                errors.WriteLine("Dry run: nothing was sent to the host cluster and the kubeconfig was not changed. " + (withSecrets
+                    ? "The output holds private keys and tokens: keep it out of repositories and logs. Apply with kubectl apply -f, then run init without --dry-run to add the kubeconfig entry."
+                    : $"Secret values are replaced by \"{DryRun.Redacted}\": add --dry-run-include-secrets for output that can be applied as it is, or run init without --dry-run."));
                 return 0;
             }
             await new InitRunner(options, output, time).RunAsync(ct);
@@ -203,10 +213,23 @@ public static partial class CrinitCommand
         var common = AddCommon(delete);
         var ignore = new Option<bool>("--ignore-errors") { Description = "Go on past a step that fails (it is reported) instead of stopping there." };
         delete.Options.Add(ignore);
+        var force = ForceOption(mode, "delete");
+        if (force is not null) delete.Options.Add(force);
         delete.SetAction(async (parse, ct) => await Guard(errors, async () =>
-            await new DeleteRunner(ReadCommon(parse, common, mode), parse.GetValue(ignore), output).RunAsync(ct)));
+            await new DeleteRunner(ReadCommon(parse, common, mode) with { Force = force is not null && parse.GetValue(force) }, parse.GetValue(ignore), output).RunAsync(ct)));
         return delete;
     }
+
+    /// <summary>
+    /// Aggregated only: the APIService and the RBAC bindings have fixed names, so they may belong to another install
+    /// (another NAME or namespace); crinit refuses to touch those unless forced.
+    /// </summary>
+    private static Option<bool>? ForceOption(Mode mode, string verb) => mode == Mode.Standalone ? null : new Option<bool>("--force")
+    {
+        Description = verb == "init"
+            ? "Take over the APIService and RBAC bindings when another install (another NAME or namespace) owns them; that install stops being served."
+            : "Also delete the APIService and RBAC bindings when another install owns them.",
+    };
 
     /// <summary>Prints a failure as one "error: ..." line: exit 2 for a wrong command line, 1 for what went wrong on the way.</summary>
     private static async Task<int> Guard(TextWriter errors, Func<Task<int>> action)

@@ -8,4 +8,8 @@ public sealed record HostOptions(
     string? HostClusterContext,
     string Namespace,
     bool DryRun,
-    TimeSpan WaitTimeout);
+    TimeSpan WaitTimeout)
+{
+    /// <summary>Take over (init) or remove (delete) cluster-wide objects that belong to another install.</summary>
+    public bool Force { get; init; }
+}

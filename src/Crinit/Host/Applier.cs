@@ -51,14 +51,20 @@ public static class Applier
             return "created";
         }
         var labels = new Dictionary<string, string>(existing.Metadata.Labels ?? new Dictionary<string, string>());
-        var labelled = desired.Metadata.Labels.All(l => labels.TryGetValue(l.Key, out var v) && v == l.Value);
-        if (labelled && KubernetesJson.Serialize(existing.Spec) == KubernetesJson.Serialize(desired.Spec)) return "unchanged";
+        var annotations = new Dictionary<string, string>(existing.Metadata.Annotations ?? new Dictionary<string, string>());
+        var marked = Contains(labels, desired.Metadata.Labels) && Contains(annotations, desired.Metadata.Annotations);
+        if (marked && KubernetesJson.Serialize(existing.Spec) == KubernetesJson.Serialize(desired.Spec)) return "unchanged";
         foreach (var (key, value) in desired.Metadata.Labels) labels[key] = value;
+        foreach (var (key, value) in desired.Metadata.Annotations ?? new Dictionary<string, string>()) annotations[key] = value;
         existing.Metadata.Labels = labels;
+        existing.Metadata.Annotations = annotations;
         existing.Spec = desired.Spec;
         await host.CallAsync($"replace {Describe(desired)}", c => c.ApiregistrationV1.ReplaceAPIServiceAsync(existing, name, fieldManager: FieldManager, cancellationToken: ct));
         return "configured";
     }
+
+    private static bool Contains(Dictionary<string, string> actual, IDictionary<string, string>? wanted) =>
+        (wanted ?? new Dictionary<string, string>()).All(w => actual.TryGetValue(w.Key, out var v) && v == w.Value);
 
     public static string Describe(IKubernetesObject<V1ObjectMeta> obj) =>
         obj.Metadata.NamespaceProperty is { } ns ? $"{obj.Kind.ToLowerInvariant()} {ns}/{obj.Metadata.Name}" : $"{obj.Kind.ToLowerInvariant()} {obj.Metadata.Name}";

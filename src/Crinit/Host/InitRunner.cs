@@ -19,7 +19,14 @@ public sealed class InitRunner(InitOptions options, TextWriter output, TimeProvi
         var location = KubeconfigLocation.FromEnvironment(options.Host.Kubeconfig);
         using var host = HostCluster.Connect(location, options.Host.HostClusterContext);
         output.WriteLine($"Host cluster: {host.Server} (context \"{host.Context}\")");
-        if (options.Host.Mode == Mode.Aggregated) await AggregationPreflight.CheckAsync(host, output, ct);
+        if (options.Host.Mode == Mode.Aggregated)
+        {
+            await AggregationPreflight.CheckAsync(host, output, ct);
+            // Before anything is written: a refused init leaves the host as it was.
+            var foreign = await Ownership.ForeignSharedObjectsAsync(host, _names, ct);
+            if (foreign.Count > 0 && !options.Host.Force) throw Ownership.Refusal(foreign, _names);
+            foreach (var claim in foreign) output.WriteLine($"{claim.What} belongs to {claim.Owner}: taken over (--force)");
+        }
 
         // The endpoint comes first: its addresses go into the serving certificate.
         await NamespaceStep(host, ct);
@@ -69,15 +76,20 @@ public sealed class InitRunner(InitOptions options, TextWriter output, TimeProvi
     private async Task NamespaceStep(HostCluster host, CancellationToken ct)
     {
         var existing = await host.ReadOrNullAsync($"read namespace {_names.Namespace}", c => c.CoreV1.ReadNamespaceAsync(_names.Namespace, cancellationToken: ct));
-        if (existing is not null && !Owned(existing.Metadata))
+        if (existing is not null && !Owned(existing.Metadata, _names))
         {
-            output.WriteLine($"namespace {_names.Namespace} exists and was not created by crinit: left as it is");
+            output.WriteLine(Ownership.MarkedOwner(existing.Metadata) is { } owner && InitRunner.Labelled(existing.Metadata)
+                ? $"namespace {_names.Namespace} belongs to the install {owner}: left as it is"
+                : $"namespace {_names.Namespace} exists and was not created by crinit: left as it is");
             return;
         }
         await Step(host, ManifestBuilder.Namespace(_names), ct);
     }
 
-    public static bool Owned(V1ObjectMeta meta) => meta.Labels?.TryGetValue("app", out var app) == true && app == Names.AppLabel;
+    /// <summary>Whether this install created the namespace (and so may delete it with everything in it).</summary>
+    public static bool Owned(V1ObjectMeta meta, Names names) => Labelled(meta) && Ownership.IsOurs(meta, names);
+
+    public static bool Labelled(V1ObjectMeta meta) => meta.Labels?.TryGetValue("app", out var app) == true && app == Names.AppLabel;
 
     private async Task Step(HostCluster host, IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct)
     {

@@ -20,14 +20,21 @@ public sealed class Waiter(TextWriter output, TimeSpan timeout, TimeSpan interva
         while (true)
         {
             Probe p;
+            // A look that hangs (a host that accepts the connection and never answers) ends at the deadline too.
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            bounded.CancelAfter(Remaining(deadline));
             try
             {
-                p = await probe(ct);
+                p = await probe(bounded.Token);
             }
-            catch (CrinitException e) when (DateTime.UtcNow < deadline)
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                p = new Probe(false, last ?? "no answer");
+            }
+            catch (CrinitException e) when (!ct.IsCancellationRequested && (DateTime.UtcNow < deadline || bounded.IsCancellationRequested))
             {
                 // A host hiccup or a not-yet-ready endpoint during the wait is a state, not the end.
-                p = new Probe(false, e.Message);
+                p = new Probe(false, bounded.IsCancellationRequested ? last ?? "no answer" : e.Message);
             }
             if (p.Done)
             {
@@ -48,7 +55,13 @@ public sealed class Waiter(TextWriter output, TimeSpan timeout, TimeSpan interva
                 output.WriteLine();
                 throw new CrinitException($"timed out after {Durations.Format(timeout)} waiting for {what} (last seen: {p.State}); {hint}");
             }
-            await Task.Delay(interval, ct);
+            await Task.Delay(interval < Remaining(deadline) ? interval : Remaining(deadline), ct);
         }
+    }
+
+    private static TimeSpan Remaining(DateTime deadline)
+    {
+        var left = deadline - DateTime.UtcNow;
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 }

@@ -16,14 +16,14 @@ public static class ManifestBuilder
     {
         ApiVersion = "v1",
         Kind = "Namespace",
-        Metadata = new V1ObjectMeta { Name = names.Namespace, Labels = Names.Labels },
+        Metadata = new V1ObjectMeta { Name = names.Namespace, Labels = Names.Labels, Annotations = names.Annotations },
     };
 
     public static V1Service Service(Names names, InitOptions options) => new()
     {
         ApiVersion = "v1",
         Kind = "Service",
-        Metadata = Meta(names.Service, names.Namespace),
+        Metadata = Meta(names, names.Service, names.Namespace),
         Spec = new V1ServiceSpec
         {
             Type = options.ServiceType,
@@ -58,7 +58,7 @@ public static class ManifestBuilder
             {
                 ApiVersion = "v1",
                 Kind = "ServiceAccount",
-                Metadata = Meta(Names.ServiceAccount, names.Namespace),
+                Metadata = Meta(names, Names.ServiceAccount, names.Namespace),
             });
             objects.Add(AuthDelegator(names));
             objects.Add(AuthReader(names));
@@ -72,7 +72,7 @@ public static class ManifestBuilder
     {
         ApiVersion = "v1",
         Kind = "Secret",
-        Metadata = Meta(names.CaSecret, names.Namespace),
+        Metadata = Meta(names, names.CaSecret, names.Namespace),
         Type = "kubernetes.io/tls",
         Data = new Dictionary<string, byte[]>
         {
@@ -96,7 +96,7 @@ public static class ManifestBuilder
         {
             ApiVersion = "v1",
             Kind = "Secret",
-            Metadata = Meta(names.CredentialsSecret, names.Namespace),
+            Metadata = Meta(names, names.CredentialsSecret, names.Namespace),
             Type = "Opaque",
             Data = data,
         };
@@ -106,7 +106,7 @@ public static class ManifestBuilder
     {
         ApiVersion = "v1",
         Kind = "PersistentVolumeClaim",
-        Metadata = Meta(names.Claim, names.Namespace),
+        Metadata = Meta(names, names.Claim, names.Namespace),
         Spec = new V1PersistentVolumeClaimSpec
         {
             AccessModes = ["ReadWriteOnce"],
@@ -119,7 +119,7 @@ public static class ManifestBuilder
     {
         ApiVersion = "rbac.authorization.k8s.io/v1",
         Kind = "ClusterRoleBinding",
-        Metadata = new V1ObjectMeta { Name = Names.AuthDelegatorBinding, Labels = Names.Labels },
+        Metadata = new V1ObjectMeta { Name = Names.AuthDelegatorBinding, Labels = Names.Labels, Annotations = names.Annotations },
         RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = "system:auth-delegator" },
         Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = Names.ServiceAccount, NamespaceProperty = names.Namespace }],
     };
@@ -128,7 +128,7 @@ public static class ManifestBuilder
     {
         ApiVersion = "rbac.authorization.k8s.io/v1",
         Kind = "RoleBinding",
-        Metadata = Meta(Names.AuthReaderBinding, "kube-system"),
+        Metadata = Meta(names, Names.AuthReaderBinding, "kube-system"),
         RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = "extension-apiserver-authentication-reader" },
         Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = Names.ServiceAccount, NamespaceProperty = names.Namespace }],
     };
@@ -137,7 +137,7 @@ public static class ManifestBuilder
     {
         ApiVersion = "apiregistration.k8s.io/v1",
         Kind = "APIService",
-        Metadata = new V1ObjectMeta { Name = Names.ApiService, Labels = Names.Labels },
+        Metadata = new V1ObjectMeta { Name = Names.ApiService, Labels = Names.Labels, Annotations = names.Annotations },
         Spec = new V1APIServiceSpec
         {
             Group = Names.Group,
@@ -192,7 +192,7 @@ public static class ManifestBuilder
         {
             ApiVersion = "apps/v1",
             Kind = "Deployment",
-            Metadata = Meta(names.Deployment, names.Namespace),
+            Metadata = Meta(names, names.Deployment, names.Namespace),
             Spec = new V1DeploymentSpec
             {
                 Replicas = 1,
@@ -238,5 +238,5 @@ public static class ManifestBuilder
         PeriodSeconds = period,
     };
 
-    private static V1ObjectMeta Meta(string name, string ns) => new() { Name = name, NamespaceProperty = ns, Labels = Names.Labels };
+    private static V1ObjectMeta Meta(Names names, string name, string ns) => new() { Name = name, NamespaceProperty = ns, Labels = Names.Labels, Annotations = names.Annotations };
 }

@@ -19,6 +19,17 @@ public sealed record Names(string Instance, string Namespace)
     public const int ContainerPort = 8443;
     public const int ServicePort = 443;
 
+    /// <summary>
+    /// The annotation naming the install (NAMESPACE/NAME) each object belongs to. The cluster-wide objects of an
+    /// aggregated install have fixed names, so it is what tells one install's APIService from another's.
+    /// </summary>
+    public const string InstallAnnotation = "clusterregistry.k8s.io/install";
+
+    /// <summary>This install, as the <see cref="InstallAnnotation"/> names it.</summary>
+    public string Install => $"{Namespace}/{Instance}";
+
+    public IDictionary<string, string> Annotations => new Dictionary<string, string> { [InstallAnnotation] = Install };
+
     public string Service => Instance;
     public string CredentialsSecret => Instance + "-apiserver-credentials";
     public string CaSecret => Instance + "-apiserver-ca";

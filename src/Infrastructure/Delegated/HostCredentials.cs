@@ -11,10 +11,17 @@ public static class HostCredentials
 {
     public const string ServiceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount";
 
+    /// <summary>
+    /// Where the in-cluster token and CA are read instead of <see cref="ServiceAccountDir"/>: for a token mounted
+    /// elsewhere, and for tests, which cannot write to /var/run/secrets.
+    /// </summary>
+    public const string ServiceAccountDirVariable = "CLUSTERREGISTRY_SERVICE_ACCOUNT_DIR";
+
     /// <summary>The connection to the host; <paramref name="flag"/> names the kubeconfig flag in error messages.</summary>
-    public static WebhookKubeconfig Load(string? kubeconfig, string flag, string serviceAccountDir = ServiceAccountDir)
+    public static WebhookKubeconfig Load(string? kubeconfig, string flag, string? serviceAccountDir = null)
     {
         if (kubeconfig is not null) return WebhookKubeconfig.Load(kubeconfig);
+        serviceAccountDir ??= Environment.GetEnvironmentVariable(ServiceAccountDirVariable) is { Length: > 0 } dir ? dir : ServiceAccountDir;
         var host = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST");
         var port = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT");
         var tokenFile = Path.Combine(serviceAccountDir, "token");

@@ -27,6 +27,20 @@ public sealed class AggregatedFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         if (Prerequisites.Missing(Prerequisite.HostCluster) is not null) return;
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose start failed: the registry, kube-apiserver and etcd stop here.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         await Host.InitializeAsync();
         await ApplyAsync($"""
             apiVersion: v1
@@ -124,12 +138,21 @@ public sealed class AggregatedFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         // The APIService first: an unavailable aggregated API would stall namespace deletion in a longer-lived host.
-        if (Server is not null)
+        try
         {
-            await Host.Kubectl.RunAsync($"delete apiservice {ApiService} --ignore-not-found");
-            await Server.DisposeAsync();
+            if (Server is not null) await Host.Kubectl.RunAsync($"delete apiservice {ApiService} --ignore-not-found");
         }
-        await Host.DisposeAsync();
+        finally
+        {
+            try
+            {
+                if (Server is not null) await Server.DisposeAsync();
+            }
+            finally
+            {
+                await Host.DisposeAsync();
+            }
+        }
     }
 }
 

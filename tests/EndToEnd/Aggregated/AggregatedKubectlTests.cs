@@ -47,9 +47,10 @@ public sealed class AggregatedKubectlTests(AggregatedFixture fx)
     public async Task A_watch_through_the_host_receives_the_event()
     {
         var name = ClusterManifests.UniqueName("aggw");
-        await using var watch = new BackgroundKubectl(Kubectl.Start("get clusters.clusterregistry.k8s.io -w -o name"), "get -w");
-        // The watch is established once the initial (empty for this name) list has been printed or a moment passed.
-        await Task.Delay(2000);
+        // -v=6 logs each request once its answer starts: the watch's 200 means the event below cannot be missed.
+        await using var watch = new BackgroundKubectl(Kubectl.Start("get clusters.clusterregistry.k8s.io -w -o name -v=6"), "get -w");
+        var established = await watch.WaitForStderrAsync(WatchEstablished, 60);
+        Assert.True(established is not null, $"the watch did not start\nstderr:\n{watch.Stderr}");
         var created = await Kubectl.RunAsync("apply -f -", ClusterManifests.Cluster(name));
         Assert.True(created.ExitCode == 0, created.ToString());
         var line = await watch.WaitForStdoutAsync(l => l.Contains(name), 30);
@@ -68,4 +69,7 @@ public sealed class AggregatedKubectlTests(AggregatedFixture fx)
             Assert.Contains("kubernetesApiEndpoints", explained.Stdout);
         }
     }
+
+    /// <summary>kubectl's -v=6 line for a watch request answered 200 (1.20: "GET ...watch=true 200 OK"; 1.32: url=... status="200 OK").</summary>
+    internal static bool WatchEstablished(string line) => line.Contains("watch=true", StringComparison.Ordinal) && line.Contains("200 OK", StringComparison.Ordinal);
 }

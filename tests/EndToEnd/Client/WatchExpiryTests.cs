@@ -113,7 +113,19 @@ public sealed class PythonWatchExpiryTests(CompactingServerFixture fixture) : IC
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await p.WaitForExitAsync(cts.Token);
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        finally
+        {
+            // A script that hangs (or a test that fails on the way) must not leave python running.
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+                await p.WaitForExitAsync();
+            }
+        }
         var output = $"exit {p.ExitCode}\nstdout:\n{await stdout}\nstderr:\n{await stderr}";
 
         Assert.True(p.ExitCode == 0, output);

@@ -58,11 +58,20 @@ public sealed class RegistryPod : IAsyncDisposable
         args.AddRange(["--entrypoint", container.Command[0], container.Image]);
         args.AddRange(container.Command.Skip(1));
         args.AddRange(container.Args);
-        await DockerCli.CheckedAsync([.. args]);
         var url = hostPort == 443 ? $"https://{hostAddress}" : $"https://{hostAddress}:{hostPort}";
         var running = new RegistryPod(name, dir, url);
-        // The Deployment's readiness probe.
-        await DockerCli.WaitReadyAsync(name, url);
+        try
+        {
+            await DockerCli.CheckedAsync([.. args]);
+            // The Deployment's readiness probe.
+            await DockerCli.WaitReadyAsync(name, url);
+        }
+        catch
+        {
+            // The caller gets no pod to dispose: a container that started but never became ready goes here.
+            await running.DisposeAsync();
+            throw;
+        }
         return running;
     }
 

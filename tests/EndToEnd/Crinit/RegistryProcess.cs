@@ -37,7 +37,15 @@ public sealed class RegistryProcess : IAsyncDisposable
             .Concat(extra);
         var process = LoggedProcess.Start("dotnet", [ServerProcess.ServerDll, .. container.Command.Skip(1), .. args], Path.Combine(dir, "registry.log"));
         var running = new RegistryProcess(process, dir, port == 443 ? $"https://{address}" : $"https://{address}:{port}");
-        await running.WaitReadyAsync();
+        try
+        {
+            await running.WaitReadyAsync();
+        }
+        catch
+        {
+            await running.DisposeAsync();
+            throw;
+        }
         return running;
     }
 

@@ -18,6 +18,16 @@ public sealed class HostCluster : IAsyncLifetime
     public const string Controllers = "namespace,deployment,replicaset,serviceaccount,serviceaccount-token,garbagecollector,pvc-protection";
 
     private readonly List<LoggedProcess> _processes = [];
+    private readonly bool _aggregationLayer;
+
+    public HostCluster() : this(aggregationLayer: true)
+    {
+    }
+
+    private HostCluster(bool aggregationLayer) => _aggregationLayer = aggregationLayer;
+
+    /// <summary>A host whose kube-apiserver runs without the --requestheader-* and --proxy-client-* flags (no aggregation layer).</summary>
+    public static HostCluster WithoutAggregationLayer() => new(aggregationLayer: false);
     private TestPki _clusterCa = null!;
     private TestPki _frontProxyCa = null!;
 
@@ -98,17 +108,19 @@ public sealed class HostCluster : IAsyncLifetime
         await WaitAsync(etcd, TimeSpan.FromSeconds(30), async http =>
             (await http.GetStringAsync(etcdUrl + "/health")).Contains("\"health\":\"true\""));
 
-        var apiserver = Start(Path.Combine(bin, "kube-apiserver"), "kube-apiserver.log",
+        string[] aggregation = _aggregationLayer
+            ? [$"--requestheader-client-ca-file={FrontProxyCaPath}", $"--requestheader-allowed-names={FrontProxyClientName}",
+               "--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group",
+               "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+               $"--proxy-client-cert-file={proxyClient.Cert}", $"--proxy-client-key-file={proxyClient.Key}"]
+            : [];
+        var apiserver = Start(Path.Combine(bin, "kube-apiserver"), "kube-apiserver.log", [
             $"--etcd-servers={etcdUrl}", "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
             $"--secure-port={Port}", "--insecure-port=0", $"--cert-dir={pki}",
             $"--tls-cert-file={serving.Cert}", $"--tls-private-key-file={serving.Key}", $"--client-ca-file={CaPath}",
             $"--service-account-key-file={pki}/sa.pub", $"--service-account-signing-key-file={pki}/sa.key",
             "--service-account-issuer=https://kubernetes.default.svc", "--service-cluster-ip-range=10.96.0.0/16",
-            "--authorization-mode=RBAC", "--profiling=false",
-            $"--requestheader-client-ca-file={FrontProxyCaPath}", $"--requestheader-allowed-names={FrontProxyClientName}",
-            "--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group",
-            "--requestheader-extra-headers-prefix=X-Remote-Extra-",
-            $"--proxy-client-cert-file={proxyClient.Cert}", $"--proxy-client-key-file={proxyClient.Key}");
+            "--authorization-mode=RBAC", "--profiling=false", .. aggregation]);
         using (var adminHttp = CreateHttpClient(admin))
         {
             await WaitAsync(apiserver, TimeSpan.FromSeconds(120), async _ =>
@@ -243,8 +255,22 @@ public sealed class HostCluster : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Kubernetes?.Dispose();
-        // Controllers first, etcd last: each stops while what it talks to is still there.
-        for (var i = _processes.Count - 1; i >= 0; i--) await _processes[i].DisposeAsync();
+        // Controllers first, etcd last: each stops while what it talks to is still there; one that fails to stop
+        // does not keep the others running.
+        var failures = new List<Exception>();
+        for (var i = _processes.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _processes[i].DisposeAsync();
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+            {
+                failures.Add(e);
+            }
+        }
+        _processes.Clear();
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+        if (failures.Count > 0) throw new AggregateException("stopping the host cluster's processes", failures);
     }
 }

@@ -10,11 +10,15 @@ public sealed record RefusedStart(int ExitCode, string Output)
         RunCommandAsync(["standalone", "--data-dir", dataDir, "--secure-port", ServerProcess.FreePort().ToString(), .. extraArgs]);
 
     /// <summary>Runs <c>clusterregistry ARGS</c> and waits for it to exit (it is killed after 60 s).</summary>
-    public static async Task<RefusedStart> RunCommandAsync(params string[] args)
+    public static Task<RefusedStart> RunCommandAsync(params string[] args) => RunCommandAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>As above, with <paramref name="environment"/> added to the server's environment.</summary>
+    public static async Task<RefusedStart> RunCommandAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args.Prepend(ServerProcess.ServerDll))
             psi.ArgumentList.Add(a);
+        foreach (var (key, value) in environment) psi.Environment[key] = value;
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

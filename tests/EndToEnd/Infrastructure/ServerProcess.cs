@@ -58,7 +58,12 @@ public sealed class ServerProcess : IAsyncDisposable
         StartCommandAsync("standalone", dataDir, port, expectKubeconfig, extraArgs);
 
     /// <summary>Starts <c>clusterregistry COMMAND</c> (standalone or aggregated) and waits until /readyz answers.</summary>
-    public static async Task<ServerProcess> StartCommandAsync(string command, string? dataDir, int? port, bool expectKubeconfig, params string[] extraArgs)
+    public static Task<ServerProcess> StartCommandAsync(string command, string? dataDir, int? port, bool expectKubeconfig, params string[] extraArgs) =>
+        StartCommandAsync(command, dataDir, port, expectKubeconfig, new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>As above, with <paramref name="environment"/> added to the server's environment.</summary>
+    public static async Task<ServerProcess> StartCommandAsync(string command, string? dataDir, int? port, bool expectKubeconfig,
+        IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         var owns = dataDir is null;
         dataDir ??= Path.Combine(Path.GetTempPath(), "cr-e2e-" + Guid.NewGuid().ToString("N")[..12]);
@@ -71,13 +76,23 @@ public sealed class ServerProcess : IAsyncDisposable
         };
         foreach (var a in new[] { ServerDll, command, "--data-dir", dataDir, "--secure-port", p.ToString(), "--watch-bookmark-interval", "00:00:02" }.Concat(extraArgs))
             psi.ArgumentList.Add(a);
+        foreach (var (key, value) in environment) psi.Environment[key] = value;
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
         var server = new ServerProcess(process, dataDir, p, owns) { _expectKubeconfig = expectKubeconfig };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (server._output) server._output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (server._output) server._output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await server.WaitReadyAsync();
+        try
+        {
+            await server.WaitReadyAsync();
+        }
+        catch
+        {
+            // A server that never became ready is stopped here: the caller has nothing to dispose.
+            await server.DisposeAsync();
+            throw;
+        }
         return server;
     }
 

@@ -159,8 +159,10 @@ public sealed partial class KubectlWorkflowTests(KubectlServerFixture fixture) :
         var (ready, never) = (UniqueName("waitready"), UniqueName("waitnever"));
         Check(await Setup.RunAsync("create -f -", Documents([Cluster(ready), Cluster(never)])));
         var kubectl = fixture.For(binary);
-        await using var wait = kubectl.Start($"wait --for=condition=Ready clusters/{ready} --timeout=60s");
-        await Task.Delay(1500); // kubectl is watching by now; the condition must arrive as a change, not be there already
+        await using var wait = kubectl.Start($"wait --for=condition=Ready clusters/{ready} --timeout=60s -v=6");
+        // The condition must arrive as a change, not be there already: patch once kubectl's watch is answered.
+        var watching = await wait.WaitForStderrAsync(Aggregated.AggregatedKubectlTests.WatchEstablished, 60);
+        Assert.True(watching is not null, $"kubectl wait never watched: {wait}");
 
         Check(await Setup.RunAsync($"patch cluster {ready} --subresource=status --type=merge -p " +
             "'{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}'"));

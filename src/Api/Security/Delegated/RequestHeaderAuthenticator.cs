@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ClusterRegistry.Application.Abstractions;
 
@@ -38,12 +37,7 @@ public static class RequestHeaderAuthenticator
 
     private static bool IsFrontProxy(X509Certificate2 certificate, RequestHeaderSettings settings)
     {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(settings.Ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
-        if (!chain.Build(certificate)) return false;
+        if (!ClientCertificateChains.Chains(certificate, settings.Ca)) return false;
         if (settings.AllowedNames.Count == 0) return true;
         // The subject's CN only, as Go's verifier compares (GetNameInfo would fall back to other name forms).
         var cn = certificate.SubjectName.EnumerateRelativeDistinguishedNames()

@@ -121,7 +121,7 @@ public sealed class PostgresErrorLogTests(PostgresContainer postgres) : IClassFi
             var causes = server.Output.Split('\n').Where(l => l.Contains($"Storage {Database}: ", StringComparison.Ordinal))
                 .Select(l => l[(l.IndexOf(" failed: ", StringComparison.Ordinal) + 9)..].Trim()).ToList();
             Assert.True(causes.Count == causes.Distinct().Count(), "a cause was logged again within 30 s:\n" + string.Join('\n', causes));
-            await StorageErrorLog.LineAsync(server, "PostgreSQL compaction skipped, retrying next interval: ");
+            await StorageErrorLog.LineAsync(server, "PostgreSQL compaction failed, retrying next interval: ");
             StorageErrorLog.AssertNoStackTrace(server.Output);
             Assert.DoesNotContain("Password", server.Output, StringComparison.OrdinalIgnoreCase);
         }

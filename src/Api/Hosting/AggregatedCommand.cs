@@ -9,7 +9,7 @@ namespace ClusterRegistry.Api.Hosting;
 /// </summary>
 public static class AggregatedCommand
 {
-    public static Command Create(IEnumerable<Option> shared, IEnumerable<Option> hidden, Func<ParseResult, ServerOptions?> readServerOptions)
+    public static Command Create(IEnumerable<Option> shared, Func<ParseResult, ServerOptions?> readServerOptions)
     {
         var authnKubeconfig = new Option<string?>("--authentication-kubeconfig") { Description = "kubeconfig of the host kube-apiserver for TokenReviews and its extension-apiserver-authentication ConfigMap (default: in-cluster credentials)." };
         var authzKubeconfig = new Option<string?>("--authorization-kubeconfig") { Description = "kubeconfig of the host kube-apiserver for SubjectAccessReviews (default: in-cluster credentials)." };
@@ -26,7 +26,7 @@ public static class AggregatedCommand
         var allowPaths = new Option<string[]>("--authorization-always-allow-paths") { Description = "Non-resource paths allowed without asking the host (a trailing * allows a prefix), comma separated.", DefaultValueFactory = _ => ["/healthz", "/readyz", "/livez"], AllowMultipleArgumentsPerToken = true };
 
         var command = new Command("aggregated", "Run the registry behind a host kube-apiserver's aggregation layer (APIService v1alpha1.clusterregistry.k8s.io), delegating authentication and authorization to the host.");
-        foreach (var o in shared.Concat(hidden)) command.Options.Add(o);
+        foreach (var o in shared) command.Options.Add(o);
         foreach (var o in new Option[] { authnKubeconfig, authzKubeconfig, tokenTtl, proxyCa, allowedNames, userHeaders, groupHeaders, extraPrefixes, skipLookup, tolerate, authorizedTtl, unauthorizedTtl, allowPaths })
             command.Options.Add(o);
 

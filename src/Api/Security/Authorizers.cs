@@ -29,3 +29,17 @@ public sealed class UnionAuthorizer(IReadOnlyList<IAuthorizer> authorizers) : IA
         return new AuthorizationDecision(false, string.Join(", ", reasons));
     }
 }
+
+/// <summary>The authorizer for <c>--authorization-mode AlwaysAllow</c> (and when none is configured).</summary>
+public sealed class AlwaysAllowAuthorizer : IAuthorizer
+{
+    public ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken ct) =>
+        ValueTask.FromResult(AuthorizationDecision.Allow);
+}
+
+/// <summary>The authorizer for <c>--authorization-mode AlwaysDeny</c>.</summary>
+public sealed class AlwaysDenyAuthorizer : IAuthorizer
+{
+    public ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken ct) =>
+        ValueTask.FromResult(new AuthorizationDecision(false, "Everything is forbidden."));
+}

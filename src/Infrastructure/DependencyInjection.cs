@@ -13,7 +13,8 @@ namespace ClusterRegistry.Infrastructure;
 public static class DependencyInjection
 {
     /// <summary>The served resource as kube names it in storage metrics (group-qualified plural).</summary>
-    private static readonly string ClusterResourceName = Domain.Clusters.ClusterResource.Info.Resource + "." + Domain.Clusters.ClusterResource.Info.Group;
+    private static readonly string ClusterResourceName =
+        Domain.Clusters.ClusterResource.Info.Resource + "." + Domain.Clusters.ClusterResource.Info.Group;
 
     /// <summary>
     /// Registers the infrastructure layer around a store opened by <see cref="StorageBackends.OpenAsync"/> (opened
@@ -51,8 +52,8 @@ public static class DependencyInjection
         }
         services.AddSingleton<IHostedService>(sp => new StorageObjectCounter(storage, sp.GetRequiredService<StorageMetrics>(), ClusterKeys.Prefix));
         if (compactionInterval > TimeSpan.Zero && StorageBackends.Compaction(storage) is { } compaction)
-            services.AddSingleton<IHostedService>(sp => new HistoryCompactor(compaction, compactionInterval, sp.GetRequiredService<ILogger<HistoryCompactor>>(),
-                watchCache is null ? null : sp.GetRequiredService<CachedStorage>().Compacted));
+            services.AddSingleton<IHostedService>(sp => new HistoryCompactor(compaction, compactionInterval,
+                sp.GetRequiredService<ILogger<HistoryCompactor>>(), watchCache is null ? null : sp.GetRequiredService<CachedStorage>().Compacted));
         return services;
     }
 }

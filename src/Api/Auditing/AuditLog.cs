@@ -22,6 +22,9 @@ public sealed record AuditOptions(string Path, AuditPolicy Policy, int MaxSizeMe
 /// </summary>
 public sealed class AuditLog(AuditOptions options, ILogger<AuditLog> logger) : IDisposable
 {
+    private static readonly JsonSerializerOptions JsonOptions =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly Lock _gate = new();
     private FileStream? _stream;
 
@@ -30,7 +33,7 @@ public sealed class AuditLog(AuditOptions options, ILogger<AuditLog> logger) : I
 
     public void Write(JsonObject auditEvent)
     {
-        var line = Encoding.UTF8.GetBytes(auditEvent.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        var line = Encoding.UTF8.GetBytes(auditEvent.ToJsonString(JsonOptions) + "\n");
         lock (_gate)
         {
             try

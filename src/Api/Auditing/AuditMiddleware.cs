@@ -87,16 +87,16 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
                 await capture.CopyToAsync(originalBody!);
             }
             if (decision.Records(AuditStage.ResponseComplete))
-                log.Write(Event(level, http, auditId, AuditStage.ResponseComplete, info, received, DateTimeOffset.UtcNow, failedWith ?? http.Response.StatusCode,
-                    requestBody, responseBody));
+                log.Write(Event(level, http, auditId, AuditStage.ResponseComplete, info, received, DateTimeOffset.UtcNow,
+                    failedWith ?? http.Response.StatusCode, requestBody, responseBody));
         }
     }
 
     /// <summary>Where handlers leave the name of an object the URL does not name (a create), for the audit event.</summary>
     public const string ObjectNameItem = "audit.objectRef.name";
 
-    internal static JsonObject Event(AuditLevel level, HttpContext http, string auditId, string stage, RequestInfo info, DateTimeOffset received, DateTimeOffset now,
-        int? code, string? requestBody, string? responseBody)
+    internal static JsonObject Event(AuditLevel level, HttpContext http, string auditId, string stage, RequestInfo info, DateTimeOffset received,
+        DateTimeOffset now, int? code, string? requestBody, string? responseBody)
     {
         var user = http.Items.TryGetValue(typeof(UserInfo), out var u) && u is UserInfo ui ? ui : null;
         var e = new JsonObject

@@ -11,7 +11,8 @@ public static class AuditStage
     public const string ResponseComplete = "ResponseComplete";
     public const string Panic = "Panic";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { RequestReceived, ResponseStarted, ResponseComplete, Panic };
+    public static readonly IReadOnlySet<string> All =
+        new HashSet<string>(StringComparer.Ordinal) { RequestReceived, ResponseStarted, ResponseComplete, Panic };
 }
 
 /// <summary>A group's resources in a policy rule (audit.k8s.io/v1 GroupResources); "" is the core group.</summary>
@@ -84,7 +85,8 @@ public sealed class AuditPolicy(IReadOnlyList<AuditPolicyRule> rules, IReadOnlyS
             foreach (var resource in gr.Resources)
             {
                 if (resource == combined || resource == "*") return true;
-                if (info.Subresource.Length > 0 && resource.StartsWith("*/", StringComparison.Ordinal) && info.Subresource == resource[2..]) return true;
+                if (info.Subresource.Length > 0 && resource.StartsWith("*/", StringComparison.Ordinal) && info.Subresource == resource[2..])
+                    return true;
                 if (resource.EndsWith("/*", StringComparison.Ordinal) && info.Resource == resource[..^2]) return true;
             }
         }

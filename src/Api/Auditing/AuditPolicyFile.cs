@@ -76,7 +76,9 @@ public static class AuditPolicyFile
     }
 
     private static List<string> Strings(JsonObject o, string field, string at) =>
-        Array(o, field, at).Select((n, i) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw Invalid($"{at}[{i}]", "must be a string")).ToList();
+        Array(o, field, at)
+            .Select((n, i) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw Invalid($"{at}[{i}]", "must be a string"))
+            .ToList();
 
     private static List<JsonNode?> Array(JsonObject o, string field, string at) => o[field] switch
     {

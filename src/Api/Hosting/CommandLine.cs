@@ -17,7 +17,8 @@ public static class CommandLine
         var root = new RootCommand("ClusterRegistry: a Kubernetes-style API server holding a list of clusters and their metadata.");
         var standalone = new Command("standalone", "Run the registry as a standalone API server.");
         foreach (var option in flags.Shared.Concat(flags.StandaloneOnly)) standalone.Options.Add(option);
-        standalone.SetAction(async (parse, ct) => Validated(flags, parse, standalone: true) is { } options ? await ServerHost.RunAsync(options, ct) : 2);
+        standalone.SetAction(async (parse, ct) =>
+            Validated(flags, parse, standalone: true) is { } options ? await ServerHost.RunAsync(options, ct) : 2);
         root.Subcommands.Add(standalone);
         root.Subcommands.Add(AggregatedCommand.Create(flags.Shared, parse => Validated(flags, parse, standalone: false)));
         root.Subcommands.Add(OpenApiSpec());
@@ -36,7 +37,11 @@ public static class CommandLine
 
     private static Command OpenApiSpec()
     {
-        var specDir = new Argument<string>("directory") { Description = "Where to write swagger.json and the v3 document.", DefaultValueFactory = _ => "api/openapi-spec" };
+        var specDir = new Argument<string>("directory")
+        {
+            Description = "Where to write swagger.json and the v3 document.",
+            DefaultValueFactory = _ => "api/openapi-spec",
+        };
         var openapi = new Command("openapi-spec", "Write the OpenAPI v2 and v3 documents the server serves (api/openapi-spec in the repository).");
         openapi.Arguments.Add(specDir);
         openapi.SetAction(parse =>
@@ -73,7 +78,8 @@ public static class CommandLine
         var version = new Command("version", "Print the version.");
         version.SetAction(_ =>
         {
-            Console.WriteLine($"clusterregistry {VersionApi.ServerVersion} (Kubernetes API v{VersionApi.KubernetesMajor}.{VersionApi.KubernetesMinor})");
+            Console.WriteLine(
+                $"clusterregistry {VersionApi.ServerVersion} (Kubernetes API v{VersionApi.KubernetesMajor}.{VersionApi.KubernetesMinor})");
             return 0;
         });
         return version;

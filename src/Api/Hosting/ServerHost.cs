@@ -18,7 +18,8 @@ public static class ServerHost
             Directory.CreateDirectory(options.DataDir);
             // The host is asked first: a server that cannot authenticate anyone should not open its store.
             using var delegated = options.Aggregated is { } aggregated ? await DelegatedSecurity.StartAsync(options, aggregated, ct) : null;
-            var storage = await StorageBackends.OpenAsync(options.Infrastructure, new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger), ct);
+            var loggers = new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger);
+            var storage = await StorageBackends.OpenAsync(options.Infrastructure, loggers, ct);
             try
             {
                 await Build(options, storage, delegated).RunAsync(ct);

@@ -51,7 +51,10 @@ public sealed record ServerOptions
     public int MaxMutatingRequestsInflight { get; init; } = 200;
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>The server URL the generated kubeconfig names: <see cref="ExternalUrl"/>, or the bind address and port (loopback for a wildcard bind).</summary>
+    /// <summary>
+    /// The server URL the generated kubeconfig names: <see cref="ExternalUrl"/>, or the bind address and port (loopback
+    /// for a wildcard bind).
+    /// </summary>
     public string KubeconfigServer
     {
         get

@@ -72,7 +72,9 @@ public static class ServingTls
         // Client certificates are asked for, not required, and checked against the client CA by the authenticator,
         // so a bad one is a 401 rather than a failed handshake.
         ClientCertificateRequired = clientCertificates,
+#pragma warning disable CA5359 // A client's certificate, not a server's: the authenticator verifies it (see above).
         RemoteCertificateValidationCallback = clientCertificates ? (_, _, _, _) => true : null,
+#pragma warning restore CA5359
     };
 
     private static X509Certificate2Collection? LoadClientCa(string? path)

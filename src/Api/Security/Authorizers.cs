@@ -14,7 +14,10 @@ public sealed class PrivilegedGroupAuthorizer : IAuthorizer
         ValueTask.FromResult(attributes.User.Groups.Contains(Group) ? AuthorizationDecision.Allow : new AuthorizationDecision(false));
 }
 
-/// <summary>The <c>--authorization-mode</c> chain: the first authorizer that allows wins; if none does, the request is denied with the reasons given.</summary>
+/// <summary>
+/// The <c>--authorization-mode</c> chain: the first authorizer that allows wins; if none does, the request is denied
+/// with the reasons given.
+/// </summary>
 public sealed class UnionAuthorizer(IReadOnlyList<IAuthorizer> authorizers) : IAuthorizer
 {
     public async ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken ct)

@@ -26,7 +26,8 @@ public static class StandaloneSecurity
         {
             var token = AdminCredentials.EnsureToken(options.DataDir);
             tokens[token] = AdminCredentials.Admin;
-            kubeconfig = AdminCredentials.WriteKubeconfig(options.DataDir, options.KubeconfigServer, File.ReadAllText(serving.CertificatePath), token);
+            var ca = File.ReadAllText(serving.CertificatePath);
+            kubeconfig = AdminCredentials.WriteKubeconfig(options.DataDir, options.KubeconfigServer, ca, token);
         }
         services.AddSingleton(new AdminKubeconfig(kubeconfig));
         services.AddSingleton<IAuthenticator>(sp => new Authenticator(tokens, options.AnonymousAuth, serving.ClientCa,
@@ -38,7 +39,8 @@ public static class StandaloneSecurity
             "AlwaysAllow" => (IAuthorizer)new AlwaysAllowAuthorizer(),
             "AlwaysDeny" => new AlwaysDenyAuthorizer(),
             "Webhook" => new WebhookAuthorizer(new WebhookAuthorizerOptions(webhookConfig!, options.AuthorizationWebhookVersion,
-                options.AuthorizedTtl, options.UnauthorizedTtl), sp.GetRequiredService<ILogger<WebhookAuthorizer>>(), sp.GetRequiredService<WebhookMetrics>()),
+                    options.AuthorizedTtl, options.UnauthorizedTtl),
+                sp.GetRequiredService<ILogger<WebhookAuthorizer>>(), sp.GetRequiredService<WebhookMetrics>()),
             _ => throw new InvalidOperationException($"unknown authorization mode {mode}"),
         }).Prepend(new PrivilegedGroupAuthorizer()).ToList()));
         return services;

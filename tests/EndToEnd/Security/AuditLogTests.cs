@@ -114,7 +114,8 @@ public sealed class AuditLogTests : IAsyncLifetime
         Assert.Equal("clusters", S(objectRef, "resource"));
         Assert.Equal("clusterregistry.k8s.io", S(objectRef, "apiGroup"));
         Assert.Equal("v1alpha1", S(objectRef, "apiVersion"));
-        if (name is not null) Assert.True(name == S(objectRef, "name"), $"{S(e, "stage")} {verb} objectRef {objectRef?.ToJsonString()} lacks name {name}");
+        if (name is not null)
+            Assert.True(name == S(objectRef, "name"), $"{S(e, "stage")} {verb} objectRef {objectRef?.ToJsonString()} lacks name {name}");
         Assert.False(string.IsNullOrEmpty(S(e, "requestReceivedTimestamp")));
         Assert.False(string.IsNullOrEmpty(S(e, "stageTimestamp")));
     }
@@ -381,7 +382,10 @@ public sealed class AuditLogTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
         foreach (var unmatched in new[] { create, other, list })
-            Assert.False(unmatched.Headers.Contains("Audit-Id"), $"{unmatched.RequestMessage?.Method} {unmatched.RequestMessage?.RequestUri} was audited");
+        {
+            var request = unmatched.RequestMessage;
+            Assert.False(unmatched.Headers.Contains("Audit-Id"), $"{request?.Method} {request?.RequestUri} was audited");
+        }
         var id = AuditId(get);
         var events = (await EventsForAsync(id))[id];
         var complete = Assert.Single(events);

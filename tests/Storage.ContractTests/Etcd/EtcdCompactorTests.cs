@@ -60,7 +60,8 @@ public sealed class EtcdCompactorTests(EtcdFixture etcd) : IClassFixture<EtcdFix
         var old = await store.CreateAsync("clusters/a", Text.Bytes("a1"), default);
         await store.CreateAsync("clusters/b", Text.Bytes("b1"), default);
 
-        using var compactor = new HistoryCompactor(StorageBackends.Compaction(store)!, TimeSpan.FromMilliseconds(200), NullLogger<HistoryCompactor>.Instance);
+        using var compactor = new HistoryCompactor(StorageBackends.Compaction(store)!, TimeSpan.FromMilliseconds(200),
+            NullLogger<HistoryCompactor>.Instance);
         await compactor.StartAsync(default);
         try
         {

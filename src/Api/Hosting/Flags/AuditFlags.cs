@@ -17,9 +17,21 @@ public sealed class AuditFlags : IFlagGroup
         Description = "None, Metadata (default), Request or RequestResponse: how much of each request to record (without --audit-policy-file).",
         DefaultValueFactory = _ => "Metadata",
     };
-    private readonly Option<int> _maxSize = new("--audit-log-maxsize") { Description = "Rotate the audit log at this size in megabytes.", DefaultValueFactory = _ => 100 };
-    private readonly Option<int> _maxBackup = new("--audit-log-maxbackup") { Description = "Rotated audit logs to keep.", DefaultValueFactory = _ => 10 };
-    private readonly Option<int> _maxAge = new("--audit-log-maxage") { Description = "Days to keep rotated audit logs (0: no limit).", DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _maxSize = new("--audit-log-maxsize")
+    {
+        Description = "Rotate the audit log at this size in megabytes.",
+        DefaultValueFactory = _ => 100,
+    };
+    private readonly Option<int> _maxBackup = new("--audit-log-maxbackup")
+    {
+        Description = "Rotated audit logs to keep.",
+        DefaultValueFactory = _ => 10,
+    };
+    private readonly Option<int> _maxAge = new("--audit-log-maxage")
+    {
+        Description = "Days to keep rotated audit logs (0: no limit).",
+        DefaultValueFactory = _ => 0,
+    };
 
     public IEnumerable<Option> Options => [_path, _policy, _level, _maxSize, _maxBackup, _maxAge];
 

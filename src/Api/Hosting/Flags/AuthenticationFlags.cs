@@ -25,7 +25,8 @@ public sealed class TokenFlags : IFlagGroup
 {
     private readonly Option<string?> _tokenFile = new("--token-auth-file")
     {
-        Description = "Static tokens, CSV: token,user,uid,\"group1,group2\". Without it an admin token and kubeconfig are generated in the data directory.",
+        Description = "Static tokens, CSV: token,user,uid,\"group1,group2\". "
+            + "Without it an admin token and kubeconfig are generated in the data directory.",
     };
     private readonly Option<string?> _webhook = new("--authentication-token-webhook-config-file")
     {

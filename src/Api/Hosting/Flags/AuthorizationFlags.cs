@@ -7,20 +7,25 @@ public sealed class AuthorizationFlags : IFlagGroup
 {
     private readonly Option<string> _mode = new("--authorization-mode")
     {
-        Description = "Comma-separated authorizers: AlwaysAllow, AlwaysDeny, Webhook. Default AlwaysAllow.", DefaultValueFactory = _ => "AlwaysAllow",
+        Description = "Comma-separated authorizers: AlwaysAllow, AlwaysDeny, Webhook. Default AlwaysAllow.",
+        DefaultValueFactory = _ => "AlwaysAllow",
     };
     private readonly Option<bool> _alwaysAllow = new("--authorization-always-allow")
     {
         Description = "The original's flag: same as --authorization-mode AlwaysAllow.",
     };
-    private readonly Option<bool> _webhookMode = new("--authorization-webhook") { Description = "The original's flag: same as --authorization-mode Webhook." };
+    private readonly Option<bool> _webhookMode = new("--authorization-webhook")
+    {
+        Description = "The original's flag: same as --authorization-mode Webhook.",
+    };
     private readonly Option<string?> _webhook = new("--authorization-webhook-config-file")
     {
         Description = "kubeconfig-format file of the SubjectAccessReview webhook.",
     };
     private readonly Option<string> _version = new("--authorization-webhook-version")
     {
-        Description = "SubjectAccessReview version sent to the webhook: v1 or v1beta1 (the original's).", DefaultValueFactory = _ => "v1beta1",
+        Description = "SubjectAccessReview version sent to the webhook: v1 or v1beta1 (the original's).",
+        DefaultValueFactory = _ => "v1beta1",
     };
     private readonly Option<TimeSpan> _authorizedTtl = FlagText.Duration("--authorization-webhook-cache-authorized-ttl",
         "How long to cache allowed answers.", TimeSpan.FromMinutes(5));

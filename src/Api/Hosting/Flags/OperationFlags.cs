@@ -7,13 +7,16 @@ public sealed class OperationFlags : IFlagGroup
 {
     private readonly Option<int> _maxInflight = new("--max-requests-inflight")
     {
-        Description = "Concurrent non-mutating requests before 429 (0: no limit).", DefaultValueFactory = _ => 400,
+        Description = "Concurrent non-mutating requests before 429 (0: no limit).",
+        DefaultValueFactory = _ => 400,
     };
     private readonly Option<int> _maxMutating = new("--max-mutating-requests-inflight")
     {
-        Description = "Concurrent mutating requests before 429 (0: no limit).", DefaultValueFactory = _ => 200,
+        Description = "Concurrent mutating requests before 429 (0: no limit).",
+        DefaultValueFactory = _ => 200,
     };
-    private readonly Option<TimeSpan> _requestTimeout = FlagText.Duration("--request-timeout", "Time limit of non-watch requests.", TimeSpan.FromSeconds(60));
+    private readonly Option<TimeSpan> _requestTimeout =
+        FlagText.Duration("--request-timeout", "Time limit of non-watch requests.", TimeSpan.FromSeconds(60));
     private readonly Option<TimeSpan> _bookmarks = FlagText.Duration("--watch-bookmark-interval",
         "How often an idle watch that allows bookmarks gets one.", TimeSpan.FromSeconds(30));
     private readonly Option<int> _verbosity = new("--v", "-v")
@@ -25,7 +28,8 @@ public sealed class OperationFlags : IFlagGroup
     private readonly Option<Uri?> _tracing = new("--tracing-otlp-endpoint")
     {
         CustomParser = OtlpEndpoint,
-        Description = "Send traces (a span per request, child spans for storage and webhook calls) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318.",
+        Description = "Send traces (a span per request, child spans for storage and webhook calls) to this OTLP/HTTP collector, "
+            + "e.g. http://127.0.0.1:4318.",
     };
 
     public IEnumerable<Option> Options => [_bookmarks, _verbosity, _maxInflight, _maxMutating, _requestTimeout, _tracing];

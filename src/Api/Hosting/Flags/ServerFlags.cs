@@ -30,7 +30,8 @@ public sealed class ServerFlags
         : [_removed, _audit, _storage, _serving, _authentication, _operation];
 
     /// <summary>The options both server commands take.</summary>
-    public IEnumerable<Option> Shared => new IFlagGroup[] { _serving, _storage, _operation, _authentication, _audit, _removed }.SelectMany(g => g.Options);
+    public IEnumerable<Option> Shared =>
+        new IFlagGroup[] { _serving, _storage, _operation, _authentication, _audit, _removed }.SelectMany(g => g.Options);
 
     /// <summary>The options only <c>standalone</c> takes.</summary>
     public IEnumerable<Option> StandaloneOnly => _tokens.Options.Concat(_authorization.Options);

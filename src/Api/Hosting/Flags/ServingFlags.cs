@@ -5,10 +5,15 @@ namespace ClusterRegistry.Api.Hosting.Flags;
 /// <summary>Where and how the server listens, and where it keeps its files.</summary>
 public sealed class ServingFlags : IFlagGroup
 {
-    private readonly Option<int> _securePort = new("--secure-port") { Description = "The port on which to serve HTTPS.", DefaultValueFactory = _ => 6443 };
+    private readonly Option<int> _securePort = new("--secure-port")
+    {
+        Description = "The port on which to serve HTTPS.",
+        DefaultValueFactory = _ => 6443,
+    };
     private readonly Option<string> _bindAddress = new("--bind-address")
     {
-        Description = "The IP address on which to listen.", DefaultValueFactory = _ => "127.0.0.1",
+        Description = "The IP address on which to listen.",
+        DefaultValueFactory = _ => "127.0.0.1",
     };
     private readonly Option<string> _dataDir = new("--data-dir")
     {

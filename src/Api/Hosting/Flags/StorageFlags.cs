@@ -7,28 +7,33 @@ public sealed class StorageFlags : IFlagGroup
 {
     private readonly Option<string> _backend = new("--storage-backend")
     {
-        Description = "embedded (default), etcd3 or postgres.", DefaultValueFactory = _ => "embedded",
+        Description = "embedded (default), etcd3 or postgres.",
+        DefaultValueFactory = _ => "embedded",
     };
     private readonly Option<string[]> _etcdServers = new("--etcd-servers")
     {
-        Description = "etcd servers to connect with (scheme://ip:port), comma separated.", AllowMultipleArgumentsPerToken = true,
+        Description = "etcd servers to connect with (scheme://ip:port), comma separated.",
+        AllowMultipleArgumentsPerToken = true,
     };
     private readonly Option<string> _etcdPrefix = new("--etcd-prefix")
     {
-        Description = "The prefix for all resource paths in etcd.", DefaultValueFactory = _ => "/registry/clusterregistry.kubernetes.io",
+        Description = "The prefix for all resource paths in etcd.",
+        DefaultValueFactory = _ => "/registry/clusterregistry.kubernetes.io",
     };
     private readonly Option<string?> _etcdCa = new("--etcd-cafile") { Description = "CA bundle to verify etcd servers with." };
     private readonly Option<string?> _etcdCert = new("--etcd-certfile") { Description = "Client certificate for etcd (PEM)." };
     private readonly Option<string?> _etcdKey = new("--etcd-keyfile") { Description = "Client key for etcd (PEM)." };
     private readonly Option<string?> _postgres = new("--postgres-connection-string")
     {
-        Description = "Npgsql connection string for --storage-backend postgres, e.g. \"Host=db;Database=clusterregistry;Username=registry;Password=...\".",
+        Description = "Npgsql connection string for --storage-backend postgres, "
+            + "e.g. \"Host=db;Database=clusterregistry;Username=registry;Password=...\".",
     };
     private readonly Option<TimeSpan> _compaction = FlagText.Duration("--compaction-interval",
         "How often history older than one interval is pruned (watches from before it get 410 Expired).", TimeSpan.FromMinutes(5));
     private readonly Option<bool> _watchCache = new("--watch-cache")
     {
-        Description = "Serve reads and watches from an in-memory cache fed by one watch of the store (--watch-cache=false reads the store for every request).",
+        Description = "Serve reads and watches from an in-memory cache fed by one watch of the store "
+            + "(--watch-cache=false reads the store for every request).",
         DefaultValueFactory = _ => true,
     };
 

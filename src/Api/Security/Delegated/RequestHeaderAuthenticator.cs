@@ -17,12 +17,13 @@ public static class RequestHeaderAuthenticator
     public static UserInfo? Authenticate(IAuthenticationRequest request, X509Certificate2 certificate, RequestHeaderSettings settings)
     {
         if (!IsFrontProxy(certificate, settings)) return null;
-        var name = settings.UsernameHeaders.Select(h => request.HeaderValues(h).FirstOrDefault()).FirstOrDefault(v => v is not null);
+        var name = settings.UsernameHeaders.Select(h => request.HeaderValues(h) is [var first, ..] ? first : null).FirstOrDefault(v => v is not null);
         if (name is null) return null;
         var groups = settings.GroupHeaders.SelectMany(request.HeaderValues).ToList();
         var extra = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var extraHeaders = request.HeaderNames
-            .Select(k => (Header: k, Prefix: settings.ExtraHeaderPrefixes.FirstOrDefault(p => k.StartsWith(p, StringComparison.OrdinalIgnoreCase) && k.Length > p.Length)))
+            .Select(k => (Header: k,
+                Prefix: settings.ExtraHeaderPrefixes.FirstOrDefault(p => k.StartsWith(p, StringComparison.OrdinalIgnoreCase) && k.Length > p.Length)))
             .Where(x => x.Prefix is not null).ToList();
         foreach (var (header, prefix) in extraHeaders)
         {

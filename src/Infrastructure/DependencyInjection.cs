@@ -3,9 +3,7 @@ using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Application.Clusters;
 using ClusterRegistry.Infrastructure.Storage;
 using ClusterRegistry.Infrastructure.Storage.Caching;
-using ClusterRegistry.Infrastructure.Storage.Embedded;
-using ClusterRegistry.Infrastructure.Storage.Etcd;
-using ClusterRegistry.Infrastructure.Storage.Postgres;
+using ClusterRegistry.Infrastructure.Storage.Compaction;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,16 +13,28 @@ namespace ClusterRegistry.Infrastructure;
 public static class DependencyInjection
 {
     /// <summary>The served resource as kube names it in storage metrics (group-qualified plural).</summary>
-    private static readonly string ClusterResourceName = Domain.Clusters.ClusterResource.Info.Resource + "." + Domain.Clusters.ClusterResource.Info.Group;
+    private static readonly string ClusterResourceName =
+        Domain.Clusters.ClusterResource.Info.Resource + "." + Domain.Clusters.ClusterResource.Info.Group;
 
     /// <summary>
-    /// Registers an opened store (opened before the host starts, so configuration errors stop the process at once)
-    /// and its periodic compaction. Callers get the store behind <see cref="InstrumentedStorage"/> (latency and
-    /// object-count metrics), and behind the watch cache in front of that unless <paramref name="watchCache"/> is null
-    /// (so the metrics count what reaches the store); the compactors and the object counter use the store directly and
-    /// tell the cache what they compacted.
+    /// Registers the infrastructure layer around a store opened by <see cref="StorageBackends.OpenAsync"/> (opened
+    /// before the host starts, so configuration errors stop the process at once): the store with its metrics, watch
+    /// cache, compaction and failure log.
     /// </summary>
-    public static IServiceCollection AddStorage(this IServiceCollection services, IObjectStorage storage, TimeSpan compactionInterval,
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services, InfrastructureOptions options, IObjectStorage storage)
+    {
+        services.AddStorage(storage, options.CompactionInterval, options.WatchCache);
+        services.AddSingleton(sp => StorageBackends.FailureLog(storage, options, sp.GetRequiredService<ILoggerFactory>()));
+        return services;
+    }
+
+    /// <summary>
+    /// Registers an opened store and its periodic compaction. Callers get the store behind
+    /// <see cref="InstrumentedStorage"/> (latency and object-count metrics), and behind the watch cache in front of that
+    /// unless <paramref name="watchCache"/> is null (so the metrics count what reaches the store); the compactor and the
+    /// object counter use the store directly and tell the cache what they compacted.
+    /// </summary>
+    private static IServiceCollection AddStorage(this IServiceCollection services, IObjectStorage storage, TimeSpan compactionInterval,
         WatchCacheOptions? watchCache = null)
     {
         services.AddSingleton(sp => new StorageMetrics(sp.GetRequiredService<IMeterFactory>(), ClusterResourceName, storage.Name));
@@ -41,20 +51,9 @@ public static class DependencyInjection
             services.AddHostedService(sp => new WatchCacheStartup(sp.GetRequiredService<CachedStorage>()));
         }
         services.AddSingleton<IHostedService>(sp => new StorageObjectCounter(storage, sp.GetRequiredService<StorageMetrics>(), ClusterKeys.Prefix));
-        if (compactionInterval <= TimeSpan.Zero) return services;
-        Action<long> Compacted(IServiceProvider sp) => watchCache is null ? _ => { } : sp.GetRequiredService<CachedStorage>().Compacted;
-        switch (storage)
-        {
-            case EmbeddedStorage embedded:
-                services.AddSingleton<IHostedService>(sp => new EmbeddedCompactor(embedded, compactionInterval, Compacted(sp)));
-                break;
-            case EtcdStorage etcd:
-                services.AddSingleton<IHostedService>(sp => new EtcdCompactor(etcd, compactionInterval, sp.GetRequiredService<ILogger<EtcdCompactor>>(), Compacted(sp)));
-                break;
-            case PostgresStorage postgres:
-                services.AddSingleton<IHostedService>(sp => new PostgresCompactor(postgres, compactionInterval, sp.GetRequiredService<ILogger<PostgresCompactor>>(), Compacted(sp)));
-                break;
-        }
+        if (compactionInterval > TimeSpan.Zero && StorageBackends.Compaction(storage) is { } compaction)
+            services.AddSingleton<IHostedService>(sp => new HistoryCompactor(compaction, compactionInterval,
+                sp.GetRequiredService<ILogger<HistoryCompactor>>(), watchCache is null ? null : sp.GetRequiredService<CachedStorage>().Compacted));
         return services;
     }
 }

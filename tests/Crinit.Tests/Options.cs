@@ -7,12 +7,12 @@ internal static class Options
 {
     public static InitOptions Init(Mode mode, StorageChoice? storage = null, string serviceType = "LoadBalancer", bool token = false,
         IReadOnlyDictionary<string, string>? overrides = null) => new()
-    {
-        Host = new HostOptions(mode, "reg", null, null, "clusterregistry", false, TimeSpan.FromMinutes(3)),
-        Image = "clusterregistry:local",
-        ServiceType = serviceType,
-        Storage = storage ?? new StorageChoice.Embedded(true, "10Gi", null),
-        EnableTokenAuth = token,
-        ArgOverrides = overrides ?? new Dictionary<string, string>(),
-    };
+        {
+            Host = new HostOptions(mode, "reg", null, null, "clusterregistry", false, TimeSpan.FromMinutes(3)),
+            Image = "clusterregistry:local",
+            ServiceType = serviceType,
+            Storage = storage ?? new StorageChoice.Embedded(true, "10Gi", null),
+            EnableTokenAuth = token,
+            ArgOverrides = overrides ?? new Dictionary<string, string>(),
+        };
 }

@@ -13,8 +13,8 @@ public enum AuditLevel
     RequestResponse,
 }
 
-/// <summary>Where and how much to audit; rotation as kube-apiserver's --audit-log-max* flags.</summary>
-public sealed record AuditOptions(string Path, AuditLevel Level = AuditLevel.Metadata, int MaxSizeMegabytes = 100, int MaxBackups = 10, int MaxAgeDays = 0);
+/// <summary>Where and how much to audit (<paramref name="Policy"/>); rotation as kube-apiserver's --audit-log-max* flags.</summary>
+public sealed record AuditOptions(string Path, AuditPolicy Policy, int MaxSizeMegabytes = 100, int MaxBackups = 10, int MaxAgeDays = 0);
 
 /// <summary>
 /// Appends audit.k8s.io/v1 Events as JSON lines, one per request stage, rotating the file by size. Writes are
@@ -22,14 +22,18 @@ public sealed record AuditOptions(string Path, AuditLevel Level = AuditLevel.Met
 /// </summary>
 public sealed class AuditLog(AuditOptions options, ILogger<AuditLog> logger) : IDisposable
 {
+    private static readonly JsonSerializerOptions JsonOptions =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly Lock _gate = new();
     private FileStream? _stream;
 
-    public AuditLevel Level => options.Level;
+    /// <summary>How much to record of a request and at which stages.</summary>
+    public AuditPolicy Policy => options.Policy;
 
     public void Write(JsonObject auditEvent)
     {
-        var line = Encoding.UTF8.GetBytes(auditEvent.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        var line = Encoding.UTF8.GetBytes(auditEvent.ToJsonString(JsonOptions) + "\n");
         lock (_gate)
         {
             try
@@ -74,11 +78,14 @@ public sealed class AuditLog(AuditOptions options, ILogger<AuditLog> logger) : I
     /// <summary>The single event of a request that failed authentication (kube-apiserver's failed-authentication audit).</summary>
     public void WriteFailedAuthentication(HttpContext http)
     {
-        if (Level == AuditLevel.None) return;
+        var info = Hosting.RequestInfo.Of(http);
+        // No user: rules that name users or groups do not match, as in kube-apiserver.
+        var decision = Policy.Decide(null, info, http.Request.Path.Value ?? "/");
+        if (!decision.Records(AuditStage.ResponseStarted)) return;
         var auditId = Guid.NewGuid().ToString();
         http.Response.Headers["Audit-Id"] = auditId;
         var now = DateTimeOffset.UtcNow;
-        Write(AuditMiddleware.Event(Level, http, auditId, "ResponseStarted", Hosting.RequestInfo.Of(http), now, now, 401, null, null));
+        Write(AuditMiddleware.Event(decision.Level, http, auditId, AuditStage.ResponseStarted, info, now, now, 401, null, null));
     }
 
     public void Dispose()

@@ -6,9 +6,10 @@ using ClusterRegistry.Application.Abstractions;
 namespace ClusterRegistry.Api.Auditing;
 
 /// <summary>
-/// Records each request as audit.k8s.io/v1 Events: RequestReceived, ResponseStarted (watches), ResponseComplete.
-/// The request body is captured only at level Request or above and the response body only at RequestResponse;
-/// credentials (the Authorization header, tokens in TokenReviews) are never recorded.
+/// Records each request as audit.k8s.io/v1 Events: RequestReceived, ResponseStarted (watches), ResponseComplete, at
+/// the level and without the stages the policy decides for its user and request. The request body is captured only
+/// at level Request or above and the response body only at RequestResponse; credentials (the Authorization header,
+/// tokens in TokenReviews) are never recorded.
 /// </summary>
 public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
 {
@@ -16,19 +17,22 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
 
     public async Task InvokeAsync(HttpContext http)
     {
-        if (log.Level == AuditLevel.None || Security.AuthenticationMiddleware.IsHealthPath(http.Request.Path))
+        var info = RequestInfo.Of(http);
+        var user = http.Items.TryGetValue(typeof(UserInfo), out var u) ? u as UserInfo : null;
+        var decision = log.Policy.Decide(user, info, http.Request.Path.Value ?? "/");
+        if (decision.Level == AuditLevel.None || Security.AuthenticationMiddleware.IsHealthPath(http.Request.Path))
         {
             await next(http);
             return;
         }
+        var level = decision.Level;
         var auditId = http.Request.Headers["Audit-ID"].FirstOrDefault() is { Length: > 0 and <= 64 } given ? given : Guid.NewGuid().ToString();
         http.Response.Headers["Audit-Id"] = auditId;
         var received = DateTimeOffset.UtcNow;
-        var info = RequestInfo.Of(http);
         var isWatch = info.Verb == "watch";
 
         string? requestBody = null;
-        if (log.Level >= AuditLevel.Request && http.Request.ContentLength is > 0 and <= MaxCapturedBody
+        if (level >= AuditLevel.Request && decision.Records(AuditStage.ResponseComplete) && http.Request.ContentLength is > 0 and <= MaxCapturedBody
             && http.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true
             && !http.Request.Path.Value!.Contains("tokenreviews", StringComparison.Ordinal))
         {
@@ -38,20 +42,21 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
             http.Request.Body.Position = 0;
         }
 
-        log.Write(Event(log.Level, http, auditId, "RequestReceived", info, received, received, null, null, null));
+        if (decision.Records(AuditStage.RequestReceived))
+            log.Write(Event(level, http, auditId, AuditStage.RequestReceived, info, received, received, null, null, null));
 
         Stream? originalBody = null;
         MemoryStream? capture = null;
-        if (log.Level == AuditLevel.RequestResponse && !isWatch)
+        if (level == AuditLevel.RequestResponse && !isWatch && decision.Records(AuditStage.ResponseComplete))
         {
             originalBody = http.Response.Body;
             capture = new MemoryStream();
             http.Response.Body = capture;
         }
-        if (isWatch)
+        if (isWatch && decision.Records(AuditStage.ResponseStarted))
             http.Response.OnStarting(() =>
             {
-                log.Write(Event(log.Level, http, auditId, "ResponseStarted", info, received, DateTimeOffset.UtcNow, null, null, null));
+                log.Write(Event(level, http, auditId, AuditStage.ResponseStarted, info, received, DateTimeOffset.UtcNow, null, null, null));
                 return Task.CompletedTask;
             });
         int? failedWith = null;
@@ -81,15 +86,17 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog log)
                 http.Response.Body = originalBody!;
                 await capture.CopyToAsync(originalBody!);
             }
-            log.Write(Event(log.Level, http, auditId, "ResponseComplete", info, received, DateTimeOffset.UtcNow, failedWith ?? http.Response.StatusCode, requestBody, responseBody));
+            if (decision.Records(AuditStage.ResponseComplete))
+                log.Write(Event(level, http, auditId, AuditStage.ResponseComplete, info, received, DateTimeOffset.UtcNow,
+                    failedWith ?? http.Response.StatusCode, requestBody, responseBody));
         }
     }
 
     /// <summary>Where handlers leave the name of an object the URL does not name (a create), for the audit event.</summary>
     public const string ObjectNameItem = "audit.objectRef.name";
 
-    internal static JsonObject Event(AuditLevel level, HttpContext http, string auditId, string stage, RequestInfo info, DateTimeOffset received, DateTimeOffset now,
-        int? code, string? requestBody, string? responseBody)
+    internal static JsonObject Event(AuditLevel level, HttpContext http, string auditId, string stage, RequestInfo info, DateTimeOffset received,
+        DateTimeOffset now, int? code, string? requestBody, string? responseBody)
     {
         var user = http.Items.TryGetValue(typeof(UserInfo), out var u) && u is UserInfo ui ? ui : null;
         var e = new JsonObject

@@ -13,6 +13,8 @@ namespace ClusterRegistry.Api.Endpoints;
 /// </summary>
 public static class DiscoveryApi
 {
+    private static readonly string[] CreateOnly = ["create"];
+
     private static readonly string[] Verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
     private static readonly string[] StatusVerbs = ["get", "patch", "update"];
     // get for clusters/{name}/kubeconfig, list for the merged clusters/-/kubeconfig (ADR-009). The response is a
@@ -37,12 +39,18 @@ public static class DiscoveryApi
         {
             app.MapGet("/apis/" + i.Name, (HttpContext http) => WriteJson(http, new
             {
-                kind = "APIGroup", apiVersion = "v1", name = i.Name, versions = new[] { i.Version }, preferredVersion = i.Version,
+                kind = "APIGroup",
+                apiVersion = "v1",
+                name = i.Name,
+                versions = new[] { i.Version },
+                preferredVersion = i.Version,
             }));
             app.MapGet("/apis/" + i.Name + "/v1", (HttpContext http) => WriteJson(http, new
             {
-                kind = "APIResourceList", apiVersion = "v1", groupVersion = i.Name + "/v1",
-                resources = new[] { new { name = i.Resource, singularName = i.Resource.TrimEnd('s'), namespaced = false, kind = i.Kind, verbs = new[] { "create" } } },
+                kind = "APIResourceList",
+                apiVersion = "v1",
+                groupVersion = i.Name + "/v1",
+                resources = new[] { new { name = i.Resource, singularName = i.Resource.TrimEnd('s'), namespaced = false, kind = i.Kind, verbs = CreateOnly } },
             }));
         }
         app.MapGet("/apis/" + r.Group, (HttpContext http) =>
@@ -124,7 +132,7 @@ public static class DiscoveryApi
                         new
                         {
                             resource = i.Resource, responseKind = new { group = i.Name, version = "v1", kind = i.Kind }, scope = "Cluster",
-                            singularResource = i.Resource.TrimEnd('s'), verbs = new[] { "create" },
+                            singularResource = i.Resource.TrimEnd('s'), verbs = CreateOnly,
                         },
                     },
                 },
@@ -160,7 +168,10 @@ public static class DiscoveryApi
         }.Concat(introspection).ToArray();
         var body = JsonSerializer.SerializeToUtf8Bytes(new
         {
-            kind = "APIGroupDiscoveryList", apiVersion = "apidiscovery.k8s.io/" + version, metadata = new { }, items,
+            kind = "APIGroupDiscoveryList",
+            apiVersion = "apidiscovery.k8s.io/" + version,
+            metadata = new { },
+            items,
         });
         var etag = "\"" + Convert.ToHexString(SHA256.HashData(body))[..32] + "\"";
         http.Response.Headers.ETag = etag;

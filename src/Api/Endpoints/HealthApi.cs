@@ -11,7 +11,13 @@ public static class HealthApi
 {
     private delegate Task<string?> Check(IServiceProvider services, CancellationToken ct);
 
-    public static volatile bool ShuttingDown;
+    private static volatile bool _shuttingDown;
+
+    public static bool ShuttingDown
+    {
+        get => _shuttingDown;
+        set => _shuttingDown = value;
+    }
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {

@@ -1,4 +1,6 @@
 using ClusterRegistry.Api.Auditing;
+using ClusterRegistry.Infrastructure;
+using ClusterRegistry.Infrastructure.Storage.Caching;
 
 namespace ClusterRegistry.Api.Hosting;
 
@@ -49,7 +51,10 @@ public sealed record ServerOptions
     public int MaxMutatingRequestsInflight { get; init; } = 200;
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>The server URL the generated kubeconfig names: <see cref="ExternalUrl"/>, or the bind address and port (loopback for a wildcard bind).</summary>
+    /// <summary>
+    /// The server URL the generated kubeconfig names: <see cref="ExternalUrl"/>, or the bind address and port (loopback
+    /// for a wildcard bind).
+    /// </summary>
     public string KubeconfigServer
     {
         get
@@ -64,6 +69,21 @@ public sealed record ServerOptions
     // Observability
     /// <summary>An OTLP/HTTP collector (e.g. <c>http://127.0.0.1:4318</c>) to send traces to; null: no tracing.</summary>
     public Uri? TracingOtlpEndpoint { get; init; }
+
+    /// <summary>The storage settings, for the infrastructure layer.</summary>
+    public InfrastructureOptions Infrastructure => new()
+    {
+        StorageBackend = StorageBackend,
+        DataDir = DataDir,
+        PostgresConnectionString = PostgresConnectionString,
+        EtcdServers = EtcdServers,
+        EtcdPrefix = EtcdPrefix,
+        EtcdCaFile = EtcdCaFile,
+        EtcdCertFile = EtcdCertFile,
+        EtcdKeyFile = EtcdKeyFile,
+        CompactionInterval = CompactionInterval,
+        WatchCache = WatchCache ? new WatchCacheOptions() : null,
+    };
 
     public string EffectiveCertDir => CertDir ?? Path.Combine(DataDir, "certs");
 

@@ -58,7 +58,7 @@ public static class Yaml
         }
     }
 
-    private static JsonNode? Scalar(YamlScalarNode s)
+    private static JsonValue? Scalar(YamlScalarNode s)
     {
         var v = s.Value ?? "";
         if (s.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)

@@ -99,7 +99,10 @@ public static class OpenApiDocuments
                     ["x-kubernetes-group-version-kind"] = SchemaGenerator.Gvk(ClusterResource.Info.Group, ClusterResource.Info.Version, ClusterResource.Info.Kind),
                     ["parameters"] = new JsonArray(op.Params.Select(p => (JsonNode)new JsonObject
                     {
-                        ["name"] = p, ["in"] = "query", ["uniqueItems"] = true, ["schema"] = ParamSchema(p),
+                        ["name"] = p,
+                        ["in"] = "query",
+                        ["uniqueItems"] = true,
+                        ["schema"] = ParamSchema(p),
                     }).ToArray()),
                 };
                 if (op.Body is not null)
@@ -154,7 +157,9 @@ public static class OpenApiDocuments
                 if (op.Body is not null)
                     parameters.Add(new JsonObject
                     {
-                        ["name"] = "body", ["in"] = "body", ["required"] = op.Method != "delete",
+                        ["name"] = "body",
+                        ["in"] = "body",
+                        ["required"] = op.Method != "delete",
                         ["schema"] = op.Method == "patch" ? PatchRef(gen, "#/definitions/") : gen.SchemaFor(op.Body),
                     });
                 foreach (var p in op.Params)

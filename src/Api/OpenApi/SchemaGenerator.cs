@@ -61,7 +61,8 @@ public sealed class SchemaGenerator(string refPrefix)
         {
             Definitions.TryAdd(MetaPrefix + "Time", new JsonObject
             {
-                ["type"] = "string", ["format"] = "date-time",
+                ["type"] = "string",
+                ["format"] = "date-time",
                 ["description"] = "Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.",
             });
             return new JsonObject { ["$ref"] = refPrefix + MetaPrefix + "Time" };

@@ -18,17 +18,16 @@ public sealed class Authenticator(
     bool anonymous,
     X509Certificate2Collection? clientCa = null,
     TokenReviewAuthenticator? tokenWebhook = null,
-    Func<Delegated.DelegatedAuthenticationSettings>? delegated = null)
+    Func<Delegated.DelegatedAuthenticationSettings>? delegated = null) : IAuthenticator
 {
     public bool AnonymousAllowed => anonymous;
 
-    /// <summary>The user for the request, or null when it must be answered 401.</summary>
-    public async ValueTask<UserInfo?> AuthenticateAsync(HttpContext http)
+    public async ValueTask<UserInfo?> AuthenticateAsync(IAuthenticationRequest request, CancellationToken ct)
     {
-        var certificate = http.Connection.ClientCertificate;
+        var certificate = request.ClientCertificate;
         var settings = delegated?.Invoke();
         if (certificate is not null && settings?.RequestHeader is { } frontProxy
-            && Delegated.RequestHeaderAuthenticator.Authenticate(http, certificate, frontProxy) is { } proxied)
+            && Delegated.RequestHeaderAuthenticator.Authenticate(request, certificate, frontProxy) is { } proxied)
             return WithAuthenticatedGroup(proxied);
         var trusted = settings is null ? clientCa : settings.ClientCa;
         if (certificate is not null && trusted is { Count: > 0 })
@@ -38,7 +37,7 @@ public sealed class Authenticator(
             return null;
         }
 
-        var header = http.Request.Headers.Authorization.ToString().Trim();
+        var header = request.Authorization;
         // kube-apiserver's reading: "Bearer", one space, the token up to the next space. A second space before the
         // token leaves it empty, which authenticates no one (client-go never sends it; a typo must not pass).
         var parts = header.Split(' ', 3);
@@ -52,7 +51,7 @@ public sealed class Authenticator(
                 if (CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(known)))
                     return WithAuthenticatedGroup(user);
             }
-            if (tokenWebhook is not null && token.Length > 0 && await tokenWebhook.AuthenticateAsync(token, http.RequestAborted) is { } reviewed)
+            if (tokenWebhook is not null && token.Length > 0 && await tokenWebhook.AuthenticateAsync(token, ct) is { } reviewed)
                 return WithAuthenticatedGroup(reviewed);
             return null;
         }
@@ -75,18 +74,4 @@ public sealed class Authenticator(
 
     private static UserInfo WithAuthenticatedGroup(UserInfo user) =>
         user.Groups.Contains("system:authenticated") ? user : user with { Groups = [.. user.Groups, "system:authenticated"] };
-}
-
-/// <summary>The authorizer for <c>--authorization-mode AlwaysAllow</c> (and when none is configured).</summary>
-public sealed class AlwaysAllowAuthorizer : IAuthorizer
-{
-    public ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken ct) =>
-        ValueTask.FromResult(AuthorizationDecision.Allow);
-}
-
-/// <summary>The authorizer for <c>--authorization-mode AlwaysDeny</c>.</summary>
-public sealed class AlwaysDenyAuthorizer : IAuthorizer
-{
-    public ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken ct) =>
-        ValueTask.FromResult(new AuthorizationDecision(false, "Everything is forbidden."));
 }

@@ -20,12 +20,6 @@ public interface IRequestContext
 
     /// <summary>Adds a warning to be returned to the client (code 299).</summary>
     void AddWarning(string warning);
-
-    /// <summary>
-    /// Attributes the edge already authorized for this request (kube-apiserver authorizes before reading the body);
-    /// the pipeline does not ask again for the same verb, name and subresource.
-    /// </summary>
-    AuthorizationAttributes? PreAuthorized { get; }
 }
 
 /// <summary>The default request context; the HTTP layer sets <see cref="User"/>.</summary>
@@ -36,8 +30,6 @@ public sealed class RequestContext : IRequestContext
     public UserInfo User { get; set; } = UserInfo.Anonymous;
 
     public IReadOnlyList<string> Warnings => _warnings;
-
-    public AuthorizationAttributes? PreAuthorized { get; set; }
 
     public void AddWarning(string warning)
     {

@@ -9,8 +9,8 @@ public interface IStorageFailureLog
 {
     /// <summary>
     /// Records that <paramref name="operation"/> (a request verb such as get, list, create or watch) failed because of
-    /// <paramref name="error"/>. Implementations write one line naming the backend and the cause, without credentials,
+    /// <paramref name="failure"/>. Implementations write one line naming the backend and the cause, without credentials,
     /// and may fold repeats of the same cause together.
     /// </summary>
-    void Failed(string operation, StorageException error);
+    void Failed(string operation, StorageException failure);
 }

@@ -191,8 +191,12 @@ public static class ManagedFields
 
     private static ManagedFieldsEntry NewMeta(string manager, string operation, string? subresource, DateTimeOffset? time) => new()
     {
-        Manager = manager, Operation = operation, ApiVersion = ClusterResource.Info.ApiVersion, Time = time,
-        FieldsType = "FieldsV1", Subresource = string.IsNullOrEmpty(subresource) ? null : subresource,
+        Manager = manager,
+        Operation = operation,
+        ApiVersion = ClusterResource.Info.ApiVersion,
+        Time = time,
+        FieldsType = "FieldsV1",
+        Subresource = string.IsNullOrEmpty(subresource) ? null : subresource,
     };
 
     private static List<ManagedFieldsEntry>? Encode(List<Entry> entries)

@@ -83,7 +83,7 @@ public static class StrategicMergePatch
         return result;
     }
 
-    private static JsonNode? MergeMapList(JsonArray? original, JsonNode patch, TypeShape shape)
+    private static JsonArray? MergeMapList(JsonArray? original, JsonNode patch, TypeShape shape)
     {
         if (patch is not JsonArray items) throw ApiErrors.BadRequest($"expected a list for a list of {shape.Item.Type.Name}");
         if (items.Any(i => i is JsonObject io && Directive(io) == "replace"))
@@ -105,7 +105,7 @@ public static class StrategicMergePatch
         return result;
     }
 
-    private static JsonNode MergeSet(JsonArray? original, JsonNode patch)
+    private static JsonArray MergeSet(JsonArray? original, JsonNode patch)
     {
         if (patch is not JsonArray items) throw ApiErrors.BadRequest("expected a list for a set");
         var result = original is null ? new JsonArray() : (JsonArray)original.DeepClone();

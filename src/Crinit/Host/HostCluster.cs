@@ -35,7 +35,7 @@ public sealed class HostCluster(IKubernetes client, string server, string contex
     /// KUBECONFIG's merge (the first file naming an entry or the current context wins). KubernetesClient merges
     /// lists only internally, so its public single-file loader is used per file.
     /// </summary>
-    private static K8SConfiguration Merge(IReadOnlyList<K8SConfiguration> configs)
+    private static K8SConfiguration Merge(List<K8SConfiguration> configs)
     {
         var merged = configs[0];
         foreach (var next in configs.Skip(1))

@@ -18,7 +18,7 @@ public sealed record Endpoint(IReadOnlyList<IPAddress> Addresses, IReadOnlyList<
         {
             var host = Addresses.Count > 0
                 ? Addresses[0].AddressFamily == AddressFamily.InterNetworkV6 ? $"[{Addresses[0]}]" : Addresses[0].ToString()
-                : Hostnames.FirstOrDefault();
+                : Hostnames.Count > 0 ? Hostnames[0] : null;
             if (host is null) return null;
             return Port is { } p ? $"https://{host}:{p}" : $"https://{host}";
         }

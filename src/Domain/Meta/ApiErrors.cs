@@ -37,7 +37,9 @@ public static class ApiErrors
         return new ApiStatusException(422, "Invalid", $"{qualifiedKind} \"{name}\" is invalid: {text}",
             new StatusDetails
             {
-                Name = name, Group = group, Kind = kind,
+                Name = name,
+                Group = group,
+                Kind = kind,
                 Causes = errors.Select(e => new StatusCause { Reason = e.CauseReason, Message = e.Message, Field = e.Field }).ToList(),
             });
     }

@@ -13,6 +13,10 @@ public sealed class ApiStatusException(int code, string reason, string message, 
 
     public Status ToStatus() => new()
     {
-        Outcome = "Failure", Code = Code, Reason = Reason, Message = Message, Details = Details,
+        Outcome = "Failure",
+        Code = Code,
+        Reason = Reason,
+        Message = Message,
+        Details = Details,
     };
 }

@@ -46,12 +46,21 @@ public sealed class ObjectMeta
 
     public ObjectMeta Clone() => new()
     {
-        Name = Name, GenerateName = GenerateName, Namespace = Namespace, SelfLink = SelfLink, Uid = Uid,
-        ResourceVersion = ResourceVersion, Generation = Generation, CreationTimestamp = CreationTimestamp,
-        DeletionTimestamp = DeletionTimestamp, DeletionGracePeriodSeconds = DeletionGracePeriodSeconds,
-        Labels = Labels is null ? null : new(Labels), Annotations = Annotations is null ? null : new(Annotations),
+        Name = Name,
+        GenerateName = GenerateName,
+        Namespace = Namespace,
+        SelfLink = SelfLink,
+        Uid = Uid,
+        ResourceVersion = ResourceVersion,
+        Generation = Generation,
+        CreationTimestamp = CreationTimestamp,
+        DeletionTimestamp = DeletionTimestamp,
+        DeletionGracePeriodSeconds = DeletionGracePeriodSeconds,
+        Labels = Labels is null ? null : new(Labels),
+        Annotations = Annotations is null ? null : new(Annotations),
         OwnerReferences = OwnerReferences?.Select(o => o is null ? null! : o with { }).ToList(),
-        Finalizers = Finalizers is null ? null : [.. Finalizers], ClusterName = ClusterName,
+        Finalizers = Finalizers is null ? null : [.. Finalizers],
+        ClusterName = ClusterName,
         ManagedFields = ManagedFields?.Select(m => m?.Clone()!).ToList(),
     };
 }
@@ -96,8 +105,13 @@ public sealed class ManagedFieldsEntry
 
     public ManagedFieldsEntry Clone() => new()
     {
-        Manager = Manager, Operation = Operation, ApiVersion = ApiVersion, Time = Time, FieldsType = FieldsType,
-        FieldsV1 = FieldsV1?.DeepClone().AsObject(), Subresource = Subresource,
+        Manager = Manager,
+        Operation = Operation,
+        ApiVersion = ApiVersion,
+        Time = Time,
+        FieldsType = FieldsType,
+        FieldsV1 = FieldsV1?.DeepClone().AsObject(),
+        Subresource = Subresource,
     };
 }
 

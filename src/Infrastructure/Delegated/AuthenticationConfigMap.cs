@@ -58,7 +58,7 @@ public sealed record AuthenticationConfigMap(
 
     private static string? Text(JsonObject? data, string key) => data?[key]?.GetValue<string>() is { Length: > 0 } s ? s : null;
 
-    private static IReadOnlyList<string> List(JsonObject? data, string key)
+    private static List<string> List(JsonObject? data, string key)
     {
         if (Text(data, key) is not { } json) return [];
         try

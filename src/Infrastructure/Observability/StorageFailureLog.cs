@@ -22,10 +22,10 @@ public sealed partial class StorageFailureLog(string backend, ILogger logger, Ti
     /// <summary>For a store that logs its own faults (the embedded store logs each cause once until it recovers).</summary>
     public static readonly IStorageFailureLog None = new Silent();
 
-    public void Failed(string operation, StorageException error)
+    public void Failed(string operation, StorageException failure)
     {
-        if (error.Code is not (StorageErrorCode.Unreachable or StorageErrorCode.Timeout)) return;
-        var cause = ErrorText.Cause(error);
+        if (failure.Code is not (StorageErrorCode.Unreachable or StorageErrorCode.Timeout)) return;
+        var cause = ErrorText.Cause(failure);
         int folded;
         lock (_lock)
         {
@@ -51,7 +51,7 @@ public sealed partial class StorageFailureLog(string backend, ILogger logger, Ti
 
     private sealed class Silent : IStorageFailureLog
     {
-        public void Failed(string operation, StorageException error)
+        public void Failed(string operation, StorageException failure)
         {
         }
     }

@@ -87,7 +87,13 @@ public sealed class WatchBroadcaster
         internal Channel<StorageEvent> Channel { get; } = channel;
         public ChannelReader<StorageEvent> Reader => Channel.Reader;
         /// <summary>True when the buffer filled up and the subscription was dropped.</summary>
-        public volatile bool Overflowed;
+        public bool Overflowed
+        {
+            get => _overflowed;
+            set => _overflowed = value;
+        }
+
+        private volatile bool _overflowed;
         public void Dispose() => owner.Remove(this);
     }
 }

@@ -5,7 +5,10 @@ using ClusterRegistry.Tests.EndToEnd.Infrastructure;
 
 namespace ClusterRegistry.Tests.EndToEnd.Backends;
 
-/// <summary>What the real server's log says when its store fails: one line naming the backend and the cause, no stack trace, no credentials.</summary>
+/// <summary>
+/// What the real server's log says when its store fails: one line naming the backend and the cause, no stack trace,
+/// no credentials.
+/// </summary>
 public static partial class StorageErrorLog
 {
     /// <summary>Waits (at most 60 s) for the first log line containing every one of <paramref name="parts"/>.</summary>
@@ -111,7 +114,8 @@ public sealed class PostgresErrorLogTests(PostgresContainer postgres) : IClassFi
             using var get = await client.GetAsync(Api.Item(name));
 
             Assert.True(get.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout, $"GET answered {(int)get.StatusCode}");
-            await StorageErrorLog.LineAsync(server, $"Storage {Database}: get failed: ", $"Failed to connect to 127.0.0.1:{postgres.HostPort}", "Connection refused");
+            await StorageErrorLog.LineAsync(server, $"Storage {Database}: get failed: ", $"Failed to connect to 127.0.0.1:{postgres.HostPort}",
+                "Connection refused");
             // Every request fails the same way while the database is down: a cause is logged once, not per request.
             for (var i = 0; i < 5; i++)
             {
@@ -121,7 +125,7 @@ public sealed class PostgresErrorLogTests(PostgresContainer postgres) : IClassFi
             var causes = server.Output.Split('\n').Where(l => l.Contains($"Storage {Database}: ", StringComparison.Ordinal))
                 .Select(l => l[(l.IndexOf(" failed: ", StringComparison.Ordinal) + 9)..].Trim()).ToList();
             Assert.True(causes.Count == causes.Distinct().Count(), "a cause was logged again within 30 s:\n" + string.Join('\n', causes));
-            await StorageErrorLog.LineAsync(server, "PostgreSQL compaction skipped, retrying next interval: ");
+            await StorageErrorLog.LineAsync(server, "PostgreSQL compaction failed, retrying next interval: ");
             StorageErrorLog.AssertNoStackTrace(server.Output);
             Assert.DoesNotContain("Password", server.Output, StringComparison.OrdinalIgnoreCase);
         }

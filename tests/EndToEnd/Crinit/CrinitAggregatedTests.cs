@@ -109,13 +109,13 @@ public sealed class CrinitAggregatedTests(HostCluster host) : IDisposable
         const string ns = "crinit-dry-run";
         await host.Kubernetes.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new() { Name = ns } });
         foreach (var (mode, extra) in new[] { ("standalone", new[] { "--apiserver-enable-token-auth" }), ("aggregated", new[] { "--etcd-servers", "https://etcd-0.etcd:2379" }) })
-        foreach (var kubectl in new[] { host.Kubectl, host.KubectlFor(host.Kubeconfig, Kubectl.V120) })
-        {
-            var yaml = await CrinitCli.OkAsync(Run, [mode, "init", "registry", "--dry-run", "-o", "yaml", "--cluster-registry-namespace", ns, .. extra]);
-            var applied = await kubectl.RunAsync("apply --dry-run=server -f -", yaml.Stdout);
-            Assert.True(applied.ExitCode == 0, $"{mode}: kubectl apply --dry-run=server\n{applied}\n{yaml.Stdout}");
-            Assert.Contains("deployment.apps/registry-apiserver created (server dry run)", applied.Stdout);
-        }
+            foreach (var kubectl in new[] { host.Kubectl, host.KubectlFor(host.Kubeconfig, Kubectl.V120) })
+            {
+                var yaml = await CrinitCli.OkAsync(Run, [mode, "init", "registry", "--dry-run", "-o", "yaml", "--cluster-registry-namespace", ns, .. extra]);
+                var applied = await kubectl.RunAsync("apply --dry-run=server -f -", yaml.Stdout);
+                Assert.True(applied.ExitCode == 0, $"{mode}: kubectl apply --dry-run=server\n{applied}\n{yaml.Stdout}");
+                Assert.Contains("deployment.apps/registry-apiserver created (server dry run)", applied.Stdout);
+            }
         // Nothing was created by the dry runs.
         Assert.DoesNotContain(await HostInventory.ListAsync(host.Kubernetes), l => l.Contains(ns, StringComparison.Ordinal));
         await host.Kubernetes.CoreV1.DeleteNamespaceAsync(ns);

@@ -124,7 +124,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         var name = Api.UniqueName("deep");
         var sb = new StringBuilder($"{{\"apiVersion\":\"{Api.ApiVersion}\",\"kind\":\"Cluster\",\"metadata\":{{\"name\":\"{name}\"}},\"spec\":");
         for (var i = 0; i < 5000; i++) sb.Append("{\"a\":");
-        sb.Append("1");
+        sb.Append('1');
         sb.Append('}', 5000);
         sb.Append('}');
 

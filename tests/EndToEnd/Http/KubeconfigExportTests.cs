@@ -33,8 +33,12 @@ public sealed class KubeconfigExportTests(AuthorizationWebhookFixture fx) : ICla
                 ["type"] = new JsonObject { ["name"] = "oidc" },
                 ["config"] = new JsonObject
                 {
-                    ["client-id"] = "kubectl", ["idp-issuer-url"] = "https://idp.example.com",
-                    ["client-secret"] = "do-not-leak-1", ["refresh-token"] = "do-not-leak-2", ["id-token"] = "do-not-leak-3", ["access-token"] = "do-not-leak-4",
+                    ["client-id"] = "kubectl",
+                    ["idp-issuer-url"] = "https://idp.example.com",
+                    ["client-secret"] = "do-not-leak-1",
+                    ["refresh-token"] = "do-not-leak-2",
+                    ["id-token"] = "do-not-leak-3",
+                    ["access-token"] = "do-not-leak-4",
                 },
             }),
         };

@@ -6,13 +6,14 @@ using static ClusterRegistry.Tests.EndToEnd.Security.SecurityAssert;
 namespace ClusterRegistry.Tests.EndToEnd.Security;
 
 /// <summary>
-/// The audit log of a real server (--audit-log-path, --audit-log-level): audit.k8s.io/v1 Events as JSON lines,
-/// read back from the file while the server runs.
+/// The audit log of a real server (--audit-log-path, --audit-log-level, --audit-policy-file): audit.k8s.io/v1 Events
+/// as JSON lines, read back from the file while the server runs.
 /// </summary>
 public sealed class AuditLogTests : IAsyncLifetime
 {
     private const string Token = "audit-secret-token-5f2c9a7e1b3d4c6a";
     private const string WrongToken = "audit-wrong-token-8e7d6c5b4a392817";
+    private const string QuietToken = "audit-quiet-token-2b4d6f8a0c1e3579";
 
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "cr-audit-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly List<ServerProcess> _servers = [];
@@ -22,7 +23,8 @@ public sealed class AuditLogTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         Directory.CreateDirectory(_dir);
-        return File.WriteAllTextAsync(Path.Combine(_dir, "tokens.csv"), $"{Token},auditor,auditor-uid,\"auditors\"\n");
+        return File.WriteAllTextAsync(Path.Combine(_dir, "tokens.csv"),
+            $"{Token},auditor,auditor-uid,\"auditors\"\n{QuietToken},quiet,quiet-uid,\"auditors\"\n");
     }
 
     public async Task DisposeAsync()
@@ -42,6 +44,16 @@ public sealed class AuditLogTests : IAsyncLifetime
         var args = new List<string> { "--token-auth-file", Path.Combine(_dir, "tokens.csv"), "--audit-log-path", AuditPath };
         if (level is not null) args.AddRange(["--audit-log-level", level]);
         var server = await ServerProcess.StartAsync(Path.Combine(_dir, "server"), null, false, [.. args]);
+        _servers.Add(server);
+        return server;
+    }
+
+    private async Task<ServerProcess> StartWithPolicyAsync(string policy)
+    {
+        var file = Path.Combine(_dir, "policy.yaml");
+        await File.WriteAllTextAsync(file, policy);
+        var args = new[] { "--token-auth-file", Path.Combine(_dir, "tokens.csv"), "--audit-log-path", AuditPath, "--audit-policy-file", file };
+        var server = await ServerProcess.StartAsync(Path.Combine(_dir, "server"), null, false, args);
         _servers.Add(server);
         return server;
     }
@@ -102,7 +114,8 @@ public sealed class AuditLogTests : IAsyncLifetime
         Assert.Equal("clusters", S(objectRef, "resource"));
         Assert.Equal("clusterregistry.k8s.io", S(objectRef, "apiGroup"));
         Assert.Equal("v1alpha1", S(objectRef, "apiVersion"));
-        if (name is not null) Assert.True(name == S(objectRef, "name"), $"{S(e, "stage")} {verb} objectRef {objectRef?.ToJsonString()} lacks name {name}");
+        if (name is not null)
+            Assert.True(name == S(objectRef, "name"), $"{S(e, "stage")} {verb} objectRef {objectRef?.ToJsonString()} lacks name {name}");
         Assert.False(string.IsNullOrEmpty(S(e, "requestReceivedTimestamp")));
         Assert.False(string.IsNullOrEmpty(S(e, "stageTimestamp")));
     }
@@ -273,5 +286,123 @@ public sealed class AuditLogTests : IAsyncLifetime
         Assert.DoesNotContain(WrongToken, text);
         Assert.DoesNotContain(Token, text);
         Assert.DoesNotContain(WrongToken, server.Output);
+    }
+
+    private const string PolicyHead = "apiVersion: audit.k8s.io/v1\nkind: Policy\n";
+
+    private const string ClusterResources = """
+          resources:
+          - group: clusterregistry.k8s.io
+            resources: ["clusters"]
+        """;
+
+    [Fact]
+    public async Task AuditPolicy_LevelsPerUserVerbAndResource_FirstMatchingRuleDecides()
+    {
+        var server = await StartWithPolicyAsync(PolicyHead + $"""
+            rules:
+            - level: None
+              users: ["quiet"]
+            - level: RequestResponse
+              verbs: ["create"]
+            {ClusterResources}
+            - level: Request
+              userGroups: ["auditors"]
+              verbs: ["delete"]
+              omitStages: ["RequestReceived"]
+            - level: Metadata
+            {ClusterResources}
+            - level: None
+              nonResourceURLs: ["/version", "/openapi/*"]
+            - level: Metadata
+            """);
+        using var client = server.CreateClient(Token, null);
+        using var quiet = server.CreateClient(QuietToken, null);
+        var name = UniqueName("policy");
+
+        using var quietCreate = await quiet.PostAsync(Collection, Json(ClusterJson(UniqueName("quiet"))));
+        using var version = await client.GetAsync("/version");
+        using var create = await client.PostAsync(Collection, Json(ClusterJson(name)));
+        using var get = await client.GetAsync(Item(name));
+        using var delete = await client.DeleteAsync(Item(name));
+        using var discovery = await client.GetAsync("/apis");
+
+        Assert.Equal(HttpStatusCode.Created, quietCreate.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, version.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, discovery.StatusCode);
+        // Requests at level None are not audited at all: no ID, no event.
+        Assert.False(quietCreate.Headers.Contains("Audit-Id"), "the quiet user's create was audited");
+        Assert.False(version.Headers.Contains("Audit-Id"), "/version was audited");
+        var events = await EventsForAsync(AuditId(create), AuditId(get), AuditId(delete), AuditId(discovery));
+
+        // The user rule comes first, so the quiet user (also an auditor) is never recorded.
+        Assert.DoesNotContain(ReadEvents(), e => S(e["user"], "username") == "quiet" || S(e, "requestURI") == "/version");
+        var (_, createComplete) = Stages(events[AuditId(create)], 201);
+        AssertEvent(createComplete, "RequestResponse", "create", name, Collection);
+        Assert.Equal(name, S(createComplete["requestObject"]?["metadata"], "name"));
+        Assert.Equal(name, S(createComplete["responseObject"]?["metadata"], "name"));
+        var (_, getComplete) = Stages(events[AuditId(get)], 200);
+        AssertEvent(getComplete, "Metadata", "get", name, Item(name));
+        Assert.Null(getComplete["responseObject"]);
+        // The delete rule omits RequestReceived: one event.
+        var deleteComplete = Assert.Single(events[AuditId(delete)]);
+        Assert.Equal("ResponseComplete", S(deleteComplete, "stage"));
+        AssertEvent(deleteComplete, "Request", "delete", name, Item(name));
+        var (_, discoveryComplete) = Stages(events[AuditId(discovery)], 200);
+        Assert.Equal("Metadata", S(discoveryComplete, "level"));
+        Assert.Null(discoveryComplete["objectRef"]);
+    }
+
+    [Fact]
+    public async Task AuditPolicy_PolicyOmitStagesAndResourceNames_UnmatchedRequestsAreNotAudited()
+    {
+        var name = UniqueName("named");
+        var server = await StartWithPolicyAsync(PolicyHead + $"""
+            omitStages: ["RequestReceived"]
+            rules:
+            - level: Metadata
+              verbs: ["get"]
+              resources:
+              - group: clusterregistry.k8s.io
+                resources: ["clusters"]
+                resourceNames: ["{name}"]
+            """);
+        using var client = server.CreateClient(Token, null);
+
+        using var create = await client.PostAsync(Collection, Json(ClusterJson(name)));
+        using var other = await client.GetAsync(Item(UniqueName("other")));
+        using var list = await client.GetAsync(Collection);
+        using var get = await client.GetAsync(Item(name));
+
+        Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        foreach (var unmatched in new[] { create, other, list })
+        {
+            var request = unmatched.RequestMessage;
+            Assert.False(unmatched.Headers.Contains("Audit-Id"), $"{request?.Method} {request?.RequestUri} was audited");
+        }
+        var id = AuditId(get);
+        var events = (await EventsForAsync(id))[id];
+        var complete = Assert.Single(events);
+        AssertEvent(complete, "Metadata", "get", name, Item(name));
+        Assert.Equal("ResponseComplete", S(complete, "stage"));
+        Assert.Equal(new[] { id }, ReadEvents().Select(e => S(e, "auditID") ?? "").Distinct().ToArray());
+    }
+
+    [Fact]
+    public async Task AuditPolicy_InvalidFile_RefusesToStartNamingTheField()
+    {
+        var file = Path.Combine(_dir, "bad-policy.yaml");
+        await File.WriteAllTextAsync(file, PolicyHead + "rules:\n- level: Everything\n");
+
+        var refused = await RefusedStart.RunAsync(Path.Combine(_dir, "refused"), "--audit-log-path", AuditPath, "--audit-policy-file", file);
+
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains($"error: --audit-policy-file {file}: rules[0].level: must be None, Metadata, Request or RequestResponse", refused.Output);
     }
 }

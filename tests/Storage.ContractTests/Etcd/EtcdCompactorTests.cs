@@ -1,5 +1,8 @@
 using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Infrastructure.Storage;
+using ClusterRegistry.Infrastructure.Storage.Compaction;
 using ClusterRegistry.Infrastructure.Storage.Etcd;
+using Microsoft.Extensions.Logging.Abstractions;
 using ClusterRegistry.Tests.StorageContractTests.Support;
 
 namespace ClusterRegistry.Tests.StorageContractTests.Etcd;
@@ -57,7 +60,8 @@ public sealed class EtcdCompactorTests(EtcdFixture etcd) : IClassFixture<EtcdFix
         var old = await store.CreateAsync("clusters/a", Text.Bytes("a1"), default);
         await store.CreateAsync("clusters/b", Text.Bytes("b1"), default);
 
-        using var compactor = new EtcdCompactor(store, TimeSpan.FromMilliseconds(200));
+        using var compactor = new HistoryCompactor(StorageBackends.Compaction(store)!, TimeSpan.FromMilliseconds(200),
+            NullLogger<HistoryCompactor>.Instance);
         await compactor.StartAsync(default);
         try
         {

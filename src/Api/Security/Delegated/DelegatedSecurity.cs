@@ -42,7 +42,7 @@ public sealed class DelegatedSecurity : IDisposable
     {
         services.AddSingleton(Source);
         services.AddHostedService<DelegatedAuthenticationRefresher>();
-        services.AddSingleton(sp => new Authenticator(new Dictionary<string, UserInfo>(), options.AnonymousAuth, null,
+        services.AddSingleton<IAuthenticator>(sp => new Authenticator(new Dictionary<string, UserInfo>(), options.AnonymousAuth, null,
             new TokenReviewAuthenticator(AuthenticationHost.At(TokenReviewPath), aggregated.TokenCacheTtl,
                 sp.GetRequiredService<ILogger<TokenReviewAuthenticator>>()),
             () => Source.Current));

@@ -13,25 +13,25 @@ namespace ClusterRegistry.Api.Security.Delegated;
 public static class RequestHeaderAuthenticator
 {
     /// <summary>The user the front proxy names, or null when the client is not the front proxy or names no one.</summary>
-    public static UserInfo? Authenticate(HttpContext http, X509Certificate2 certificate, RequestHeaderSettings settings)
+    public static UserInfo? Authenticate(IAuthenticationRequest request, X509Certificate2 certificate, RequestHeaderSettings settings)
     {
         if (!IsFrontProxy(certificate, settings)) return null;
-        var headers = http.Request.Headers;
-        var name = settings.UsernameHeaders.Select(h => headers[h].FirstOrDefault(v => !string.IsNullOrEmpty(v))).FirstOrDefault(v => v is not null);
+        var name = settings.UsernameHeaders.Select(h => request.HeaderValues(h) is [var first, ..] ? first : null).FirstOrDefault(v => v is not null);
         if (name is null) return null;
-        var groups = settings.GroupHeaders.SelectMany(h => headers[h].Where(v => !string.IsNullOrEmpty(v))).Select(v => v!).ToList();
+        var groups = settings.GroupHeaders.SelectMany(request.HeaderValues).ToList();
         var extra = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        var extraHeaders = headers.Keys
-            .Select(k => (Header: k, Prefix: settings.ExtraHeaderPrefixes.FirstOrDefault(p => k.StartsWith(p, StringComparison.OrdinalIgnoreCase) && k.Length > p.Length)))
+        var extraHeaders = request.HeaderNames
+            .Select(k => (Header: k,
+                Prefix: settings.ExtraHeaderPrefixes.FirstOrDefault(p => k.StartsWith(p, StringComparison.OrdinalIgnoreCase) && k.Length > p.Length)))
             .Where(x => x.Prefix is not null).ToList();
         foreach (var (header, prefix) in extraHeaders)
         {
             var key = Uri.UnescapeDataString(header[prefix!.Length..].ToLowerInvariant());
-            var values = headers[header].Where(v => !string.IsNullOrEmpty(v)).Select(v => v!);
+            var values = request.HeaderValues(header);
             extra[key] = extra.TryGetValue(key, out var known) ? [.. known, .. values] : values.ToList();
         }
         foreach (var h in settings.UsernameHeaders.Concat(settings.GroupHeaders).Concat(extraHeaders.Select(x => x.Header)).ToList())
-            headers.Remove(h);
+            request.RemoveHeader(h);
         return new UserInfo(name, "", groups, extra.Count > 0 ? extra : null);
     }
 

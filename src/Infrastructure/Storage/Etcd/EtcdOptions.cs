@@ -40,7 +40,10 @@ public sealed class EtcdOptions
     /// <summary>How long connecting to a member may take (TCP and TLS) before the balancer counts it as down.</summary>
     public TimeSpan DialTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How often <see cref="EtcdCompactor"/> compacts history (kube's --etcd-compaction-interval); zero disables it.</summary>
+    /// <summary>
+    /// How often history is compacted (kube's --etcd-compaction-interval; <see cref="Compaction.HistoryCompactor"/>);
+    /// zero disables it.
+    /// </summary>
     public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>

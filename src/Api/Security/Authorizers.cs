@@ -14,7 +14,10 @@ public sealed class PrivilegedGroupAuthorizer : IAuthorizer
         ValueTask.FromResult(attributes.User.Groups.Contains(Group) ? AuthorizationDecision.Allow : new AuthorizationDecision(false));
 }
 
-/// <summary>The <c>--authorization-mode</c> chain: the first authorizer that allows wins; if none does, the request is denied with the reasons given.</summary>
+/// <summary>
+/// The <c>--authorization-mode</c> chain: the first authorizer that allows wins; if none does, the request is denied
+/// with the reasons given.
+/// </summary>
 public sealed class UnionAuthorizer(IReadOnlyList<IAuthorizer> authorizers) : IAuthorizer
 {
     public async ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken ct)
@@ -28,4 +31,18 @@ public sealed class UnionAuthorizer(IReadOnlyList<IAuthorizer> authorizers) : IA
         }
         return new AuthorizationDecision(false, string.Join(", ", reasons));
     }
+}
+
+/// <summary>The authorizer for <c>--authorization-mode AlwaysAllow</c> (and when none is configured).</summary>
+public sealed class AlwaysAllowAuthorizer : IAuthorizer
+{
+    public ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken ct) =>
+        ValueTask.FromResult(AuthorizationDecision.Allow);
+}
+
+/// <summary>The authorizer for <c>--authorization-mode AlwaysDeny</c>.</summary>
+public sealed class AlwaysDenyAuthorizer : IAuthorizer
+{
+    public ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes attributes, CancellationToken ct) =>
+        ValueTask.FromResult(new AuthorizationDecision(false, "Everything is forbidden."));
 }

@@ -1,0 +1,62 @@
+using ClusterRegistry.Api.Auditing;
+using ClusterRegistry.Api.Hosting;
+using ClusterRegistry.Api.Http;
+using ClusterRegistry.Api.Observability;
+using ClusterRegistry.Api.Security;
+using ClusterRegistry.Api.Security.Delegated;
+using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Application.Behaviors;
+using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
+using Serilog;
+
+namespace ClusterRegistry.Api;
+
+/// <summary>The HTTP edge's composition: what it registers, and the order requests pass through it.</summary>
+public static class DependencyInjection
+{
+    /// <summary>
+    /// Registers the edge: Kestrel with TLS; authentication and authorization, standalone or delegated to a host
+    /// (<paramref name="delegated"/>); request limits, audit, metrics and tracing; Mediator with validation.
+    /// </summary>
+    public static WebApplicationBuilder AddApiServer(this WebApplicationBuilder builder, ServerOptions options, DelegatedSecurity? delegated)
+    {
+        builder.Host.UseSerilog();
+        var serving = builder.WebHost.UseServingTls(options, alwaysAskForCertificate: delegated is not null);
+        var services = builder.Services;
+        if (delegated is not null) delegated.Register(services, options, options.Aggregated!);
+        else services.AddStandaloneSecurity(options, serving);
+        services.AddSingleton(new RequestLimits(options.MaxRequestsInflight, options.MaxMutatingRequestsInflight, options.RequestTimeout));
+        if (options.Audit is not null) services.AddAudit(options.Audit);
+        services.AddSingleton(new WatchOptions { BookmarkInterval = options.WatchBookmarkInterval });
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<MemoryReturner>();
+        services.AddHostedService(sp => sp.GetRequiredService<MemoryReturner>());
+        services.AddApiServerMetrics(options.TracingOtlpEndpoint);
+        services.AddMediator(m =>
+        {
+            m.ServiceLifetime = ServiceLifetime.Scoped;
+            m.Assemblies = [typeof(Application.DependencyInjection)];
+            m.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+            m.StreamPipelineBehaviors = [typeof(StreamValidationBehavior<,>)];
+        });
+        return builder;
+    }
+
+    /// <summary>The request path, outermost first, then the routes.</summary>
+    public static WebApplication UseApiServer(this WebApplication app, ServerOptions options, IObjectStorage storage)
+    {
+        app.UseRequestLog();
+        // Outermost, so the recorded code is the one the client got, whichever middleware answered.
+        app.UseMiddleware<RequestMetricsMiddleware>();
+        app.UseMiddleware<RequestTargetMiddleware>();
+        app.UseMiddleware<StatusExceptionMiddleware>();
+        app.UseMiddleware<RequestLimitsMiddleware>();
+        app.UseMiddleware<AuthenticationMiddleware>();
+        app.UseMiddleware<AuthorizationMiddleware>();
+        // After both, so every event names its user (failed authentication is audited where it fails).
+        if (options.Audit is not null) app.UseMiddleware<AuditMiddleware>();
+        app.MapApiServer();
+        app.LogStartup(options, storage);
+        return app;
+    }
+}

@@ -12,10 +12,13 @@ namespace ClusterRegistry.Client.Informer;
 /// Handlers run one at a time, in event order, on the informer's loop: subscribe before <see cref="RunAsync"/>, and
 /// keep them short (hand work to a queue) — a slow handler holds back the watch.
 /// </summary>
-public sealed class ClusterInformer(ClusterRegistryClient client, ClusterInformerOptions? options = null)
+public sealed class ClusterInformer(ClusterRegistryClient client, ClusterInformerOptions? options = null) : IDisposable
 {
     private readonly ClusterInformerOptions _options = options ?? new ClusterInformerOptions();
     private readonly SemaphoreSlim _dispatch = new(1, 1);
+
+    /// <summary>Releases the handler lock; call after the informer's run has ended.</summary>
+    public void Dispose() => _dispatch.Dispose();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile string? _resourceVersion;
     private int _lists;

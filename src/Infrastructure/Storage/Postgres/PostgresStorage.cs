@@ -223,17 +223,20 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
     }
 
     /// <summary>Prunes events at or below <paramref name="revision"/> (never the latest); older reads and watches become Expired.</summary>
-    public async Task CompactAsync(long revision, CancellationToken ct)
+    /// <returns>The store's compaction point after the call, which may be below <paramref name="revision"/> (the latest
+    /// event is kept) or above it (another replica compacted further): what a watch cache must forget up to.</returns>
+    public async Task<long> CompactAsync(long revision, CancellationToken ct)
     {
         await using var db = Db();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var current = await db.State.AsNoTracking().Select(s => s.CurrentRevision).SingleAsync(ct);
         revision = Math.Min(revision, current - 1);
         var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(ct);
-        if (revision <= compacted) return;
+        if (revision <= compacted) return compacted;
         await db.State.ExecuteUpdateAsync(s => s.SetProperty(x => x.CompactedRevision, revision), ct);
         await db.Events.Where(e => e.Revision <= revision).ExecuteDeleteAsync(ct);
         await tx.CommitAsync(ct);
+        return revision;
     }
 
     public async ValueTask DisposeAsync()

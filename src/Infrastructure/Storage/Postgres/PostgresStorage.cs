@@ -21,7 +21,7 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly DbContextOptions<PostgresDbContext> _options;
     private readonly WatchBroadcaster _broadcaster = new();
-    private readonly ILogger _logger;
+    private readonly Observability.StorageFailureLog _listenerFailures;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _listener;
     private long _published;
@@ -29,7 +29,7 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
     private PostgresStorage(NpgsqlDataSource dataSource, ILogger logger, long published)
     {
         _dataSource = dataSource;
-        _logger = logger;
+        _listenerFailures = new Observability.StorageFailureLog("postgres", logger);
         _options = new DbContextOptionsBuilder<PostgresDbContext>()
             .UseNpgsql(dataSource, o => o.CommandTimeout(5))
             .Options;
@@ -178,7 +178,10 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
             }
             catch (Exception e)
             {
-                _logger.LogWarning("PostgreSQL event listener lost its connection, retrying: {Error}", e.Message);
+                // Retried every second while PostgreSQL is down: folded like every other storage failure, one line
+                // per cause (with the count it stood for) instead of a line a second.
+                _listenerFailures.Failed("event listener (retrying)",
+                    new StorageException(StorageErrorCode.Unreachable, "", $"lost its connection: {e.Message}", inner: e));
                 try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { return; }
             }
         }

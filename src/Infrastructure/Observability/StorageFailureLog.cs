@@ -15,9 +15,16 @@ public sealed partial class StorageFailureLog(string backend, ILogger logger, Ti
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _lock = new();
-    private string? _lastCause;
-    private DateTimeOffset _lastLogged;
-    private int _folded;
+
+    /// <summary>
+    /// Per cause: when it was last logged and how many failures were folded since. Kept per cause, so failures that
+    /// alternate between two causes (a member refusing, another timing out) are each folded and counted, not logged
+    /// every time nor their counts lost when the other cause comes in between.
+    /// </summary>
+    private readonly Dictionary<string, (DateTimeOffset LastLogged, int Folded)> _causes = [];
+
+    /// <summary>Past this many remembered causes, those quiet for longer than <see cref="Quiet"/> are forgotten.</summary>
+    private const int MaxCauses = 32;
 
     /// <summary>For a store that logs its own faults (the embedded store logs each cause once until it recovers).</summary>
     public static readonly IStorageFailureLog None = new Silent();
@@ -30,13 +37,16 @@ public sealed partial class StorageFailureLog(string backend, ILogger logger, Ti
         lock (_lock)
         {
             var now = _time.GetUtcNow();
-            if (cause == _lastCause && now - _lastLogged < Quiet)
+            if (_causes.TryGetValue(cause, out var seen) && now - seen.LastLogged < Quiet)
             {
-                _folded++;
+                _causes[cause] = (seen.LastLogged, seen.Folded + 1);
                 return;
             }
-            folded = cause == _lastCause ? _folded : 0;
-            (_lastCause, _lastLogged, _folded) = (cause, now, 0);
+            folded = seen.Folded;
+            if (_causes.Count >= MaxCauses)
+                foreach (var stale in _causes.Where(c => now - c.Value.LastLogged >= Quiet).Select(c => c.Key).ToList())
+                    _causes.Remove(stale);
+            _causes[cause] = (now, 0);
         }
         if (folded > 0) LogRepeated(logger, backend, operation, cause, folded);
         else LogFailed(logger, backend, operation, cause);

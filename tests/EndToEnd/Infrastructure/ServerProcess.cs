@@ -174,6 +174,14 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the process at once (SIGKILL: no shutdown, no flush), as a crash would, and keeps the data directory.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();

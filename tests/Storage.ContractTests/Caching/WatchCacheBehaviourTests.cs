@@ -25,9 +25,9 @@ public sealed class WatchCacheBehaviourTests : IAsyncLifetime
         _cts.Dispose();
     }
 
-    private async Task<CachedStorage> CacheAsync(WatchCacheOptions options)
+    private async Task<CachedStorage> CacheAsync(WatchCacheOptions options, IObjectStorage? inner = null)
     {
-        var cache = CachedStorage.Start(_store, Prefix, options, NullLogger.Instance);
+        var cache = CachedStorage.Start(inner ?? _store, Prefix, options, NullLogger.Instance);
         await cache.WhenReadyAsync(Ct);
         return cache;
     }
@@ -85,17 +85,24 @@ public sealed class WatchCacheBehaviourTests : IAsyncLifetime
     [Fact]
     public async Task ListAtARevisionOfTheWindow_IsTheStateThen_AndBeforeTheWindowComesFromTheStore()
     {
-        await using var cache = await CacheAsync(new WatchCacheOptions { WindowEvents = 8 });
+        var store = new ListCountingStorage(_store);
+        await using var cache = await CacheAsync(new WatchCacheOptions { WindowEvents = 8 }, store);
         var rec = new Recorder(cache, Ct);
         for (var i = 0; i < 30; i++) await rec.StepAsync(Prefix, 4, i);
         await cache.ListAsync(Prefix, new ListRange(), Ct);
 
-        foreach (var at in new[] { rec.Events[2].Revision, rec.Events[^5].Revision, rec.Events[^1].Revision })
+        // Before the window: the store answers. Inside it: the cache itself, from its window, without asking the store.
+        foreach (var (at, fromStore) in new[] { (rec.Events[2].Revision, true), (rec.Events[^5].Revision, false), (rec.Events[^1].Revision, false) })
         {
             var cached = await cache.ListAsync(Prefix, new ListRange(Revision: at), Ct);
+            Assert.Equal(fromStore, store.Lists.Contains(at));
             var stored = await _store.ListAsync(Prefix, new ListRange(Revision: at), Ct);
             Assert.Equal(stored.Revision, cached.Revision);
             Assert.Equal(stored.Items.Select(o => (o.Key, Text.Of(o.Value), o.Revision)), cached.Items.Select(o => (o.Key, Text.Of(o.Value), o.Revision)));
         }
+        // The state at a revision of the window differs from the latest one (the test above compares something).
+        var latest = await _store.ListAsync(Prefix, new ListRange(), Ct);
+        var earlier = await cache.ListAsync(Prefix, new ListRange(Revision: rec.Events[^5].Revision), Ct);
+        Assert.NotEqual(latest.Items.Select(o => o.Revision), earlier.Items.Select(o => o.Revision));
     }
 }

@@ -89,7 +89,9 @@ public sealed class EtcdTlsTests : IAsyncLifetime
 /// <summary>A throwaway CA with a server certificate (localhost, 127.0.0.1) and a client certificate, as PEM files.</summary>
 internal static class TestCertificates
 {
-    public static void Write(string directory)
+    /// <param name="clients">More client certificates to issue, each as <c>{name}.crt</c>/<c>{name}.key</c> with CN=name
+    /// (with client-certificate authentication, etcd takes the CN as the user name).</param>
+    public static void Write(string directory, params string[] clients)
     {
         var now = DateTimeOffset.UtcNow;
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -102,6 +104,7 @@ internal static class TestCertificates
 
         Issue(directory, "server", ca, now, 1);
         Issue(directory, "client", ca, now, 2);
+        for (var i = 0; i < clients.Length; i++) Issue(directory, clients[i], ca, now, (byte)(3 + i));
     }
 
     private static void Issue(string directory, string name, X509Certificate2 ca, DateTimeOffset now, byte serial)

@@ -108,4 +108,32 @@ public sealed class EtcdWriteOutcomeTests(EtcdFixture etcd) : IClassFixture<Etcd
         Assert.Equal((current, "theirs-2"), (stored?.Revision, stored is null ? null : Text.Of(stored.Value)));
         Assert.Equal(current, await direct.CurrentRevisionAsync(Ct));
     }
+
+    [Fact]
+    public async Task RequestsLost_AnotherWriterWroteTheSameBytes_NotTakenForThisWrite()
+    {
+        // Two writers that read the same state and write the same result (two increments of one counter): the other
+        // writer's change is the key's next one after the revision this write expected, with exactly this write's bytes
+        // (or a delete, like this one). Only this write's own nonce tells that it never applied.
+        var proxy = Own(new TcpProxy(etcd.Endpoint) { Mode = ProxyMode.Blackhole });
+        var store = StoreThrough(proxy);
+        var direct = Own(etcd.CreateStorage(_prefix));
+
+        for (var i = 0; i < Rounds; i++)
+        {
+            var key = $"clusters/same-{i}";
+            var created = await direct.CreateAsync(key, Text.Bytes($"created-{i}"), Ct);
+            var create = await Assert.ThrowsAsync<StorageException>(async () => await store.CreateAsync(key, Text.Bytes($"created-{i}"), Ct));
+            Assert.Equal(StorageErrorCode.KeyExists, create.Code);
+
+            var updated = await direct.UpdateAsync(key, Text.Bytes($"incremented-{i}"), created, Ct);
+            var update = await Assert.ThrowsAsync<StorageException>(async () => await store.UpdateAsync(key, Text.Bytes($"incremented-{i}"), created, Ct));
+            Assert.Equal(StorageErrorCode.Conflict, update.Code);
+
+            var deleted = await direct.DeleteAsync(key, updated, Ct);
+            var delete = await Assert.ThrowsAsync<StorageException>(async () => await store.DeleteAsync(key, updated, Ct));
+            Assert.Equal(StorageErrorCode.KeyNotFound, delete.Code);
+            Assert.Equal(deleted, await direct.CurrentRevisionAsync(Ct));
+        }
+    }
 }

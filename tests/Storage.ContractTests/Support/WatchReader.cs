@@ -17,11 +17,14 @@ public sealed class WatchReader : IAsyncDisposable
     private Task<bool>? _pending;
     private int _read;
 
-    public WatchReader(IObjectStorage storage, string prefix, long afterRevision)
+    /// <param name="withProgress">Read <see cref="IObjectStorage.WatchWithProgressAsync"/> (the watch cache's watch) instead.</param>
+    public WatchReader(IObjectStorage storage, string prefix, long afterRevision, bool withProgress = false)
     {
         _prefix = prefix;
         _afterRevision = afterRevision;
-        _enumerator = storage.WatchAsync(prefix, afterRevision, _cts.Token).GetAsyncEnumerator();
+        _enumerator = (withProgress
+            ? storage.WatchWithProgressAsync(prefix, afterRevision, _cts.Token)
+            : storage.WatchAsync(prefix, afterRevision, _cts.Token)).GetAsyncEnumerator();
     }
 
     /// <summary>Starts the next read without waiting for it, so the backend sets the watch up now.</summary>

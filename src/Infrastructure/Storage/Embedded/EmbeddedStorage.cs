@@ -9,13 +9,14 @@ namespace ClusterRegistry.Infrastructure.Storage.Embedded;
 
 /// <summary>
 /// The default store: one SQLite file in the data directory, owned by one process (an OS lock on the file).
-/// Writes are serialized in-process; each commits the object row, an event row and the revision counter in one
-/// transaction, then is published to watchers in revision order. Watches replay history from the event table
+/// Writes are serialized in-process and committed in groups (EmbeddedStorage.GroupCommit.cs): each write stages the
+/// object row and an event row, and the writes waiting together commit with the revision counter in one transaction and
+/// one fsync, then are published to watchers in revision order. Watches replay history from the event table
 /// and follow live events, so a watcher that falls behind catches up from disk rather than losing events.
 /// The file is trusted only after it has been checked at start (see <see cref="OpenAsync(string, ILogger, CancellationToken)"/>);
 /// faults met later are storage errors (503) logged once, and reported by <see cref="CheckHealthAsync"/>.
 /// </summary>
-public sealed class EmbeddedStorage : IObjectStorage, IStorageHealth, IAsyncDisposable
+public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IAsyncDisposable
 {
     private readonly DbContextOptions<RegistryDbContext> _options;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -40,6 +41,7 @@ public sealed class EmbeddedStorage : IObjectStorage, IStorageHealth, IAsyncDisp
         _faults = faults;
         _current = current;
         _compacted = compacted;
+        _committer = Task.Run(CommitLoopAsync);
     }
 
     public string Name => "embedded";
@@ -238,48 +240,6 @@ public sealed class EmbeddedStorage : IObjectStorage, IStorageHealth, IAsyncDisp
     public ValueTask<long> DeleteAsync(string key, long expectedRevision, CancellationToken ct) =>
         WriteAsync(key, expectedRevision, null, ct);
 
-    /// <param name="expected">null: create; otherwise the mod revision the key must still have.</param>
-    /// <param name="value">null: delete.</param>
-    private async ValueTask<long> WriteAsync(string key, long? expected, byte[]? value, CancellationToken ct)
-    {
-        await _writeLock.WaitAsync(ct);
-        try
-        {
-            await using var db = Db();
-            await PragmasAsync(db, ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var row = await db.Objects.FirstOrDefaultAsync(o => o.Key == key, ct);
-            var revision = _current + 1;
-            var change = RelationalWrites.Stage(db, row, key, expected, value, revision);
-            var state = await db.State.SingleAsync(ct);
-            state.CurrentRevision = revision;
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(CancellationToken.None);
-            Volatile.Write(ref _current, revision);
-            _broadcaster.Publish(change);
-            _faults.WriteSucceeded();
-            return revision;
-        }
-        catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: SqliteCodes.Constraint })
-        {
-            // A constraint violation means another writer got there first: only possible on create.
-            throw new StorageException(StorageErrorCode.KeyExists, key, "key exists", inner: e);
-        }
-        catch (DbUpdateException e) when (e.InnerException is SqliteException inner)
-        {
-            // EF wraps the file's faults (read-only, I/O) too; they are the store's failure, not the request's.
-            throw _faults.Fail(inner, key, "write", write: true);
-        }
-        catch (SqliteException e)
-        {
-            throw _faults.Fail(e, key, "write", write: true);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
     public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, ct, progress: false);
 
     public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, ct, progress: true);
@@ -314,15 +274,19 @@ public sealed class EmbeddedStorage : IObjectStorage, IStorageHealth, IAsyncDisp
 
     /// <summary>
     /// Prunes history at or below <paramref name="revision"/>; lists and watches from before it become Expired.
-    /// The latest revision's event is always kept.
+    /// The latest revision's event is always kept, so the store may compact below the revision asked for.
     /// </summary>
-    public async Task CompactAsync(long revision, CancellationToken ct)
+    /// <returns>The store's compaction point after the call: what was actually compacted (never above
+    /// <paramref name="revision"/> unless an earlier compaction went further). A watch cache forgets its history up
+    /// to this revision, not the one asked for, or it would answer 410 Expired for revisions the store still has.</returns>
+    public async Task<long> CompactAsync(long revision, CancellationToken ct)
     {
-        revision = Math.Min(revision, Volatile.Read(ref _current) - 1);
-        if (revision <= Volatile.Read(ref _compacted)) return;
         await _writeLock.WaitAsync(ct);
         try
         {
+            // Under the lock: the current revision cannot move between the clamp and the commit.
+            revision = Math.Min(revision, Volatile.Read(ref _current) - 1);
+            if (revision <= Volatile.Read(ref _compacted)) return Volatile.Read(ref _compacted);
             await using var db = Db();
             await PragmasAsync(db, ct);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -331,6 +295,7 @@ public sealed class EmbeddedStorage : IObjectStorage, IStorageHealth, IAsyncDisp
             await tx.CommitAsync(ct);
             Volatile.Write(ref _compacted, revision);
             _faults.WriteSucceeded();
+            return revision;
         }
         catch (SqliteException e)
         {
@@ -393,6 +358,7 @@ public sealed class EmbeddedStorage : IObjectStorage, IStorageHealth, IAsyncDisp
 
     public async ValueTask DisposeAsync()
     {
+        await StopCommittingAsync();
         _broadcaster.CompleteAll();
         await CheckpointAsync();
         // Connections close before the lock is released, so the next owner never meets one of ours.

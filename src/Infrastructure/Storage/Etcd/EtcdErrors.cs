@@ -1,5 +1,6 @@
 using System.Net.Http;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using ClusterRegistry.Application.Abstractions;
 using Grpc.Core;
 
@@ -51,10 +52,23 @@ internal static class EtcdErrors
         };
     }
 
-    /// <summary>True when the call failed before its request was sent: the connection to the member could not be made.</summary>
+    /// <summary>
+    /// True when the call failed before its request was sent: the connection to the member could not be made (refused,
+    /// TLS handshake failed, or the server closed it before the HTTP/2 handshake completed, which is how etcd rejects a
+    /// client without the certificate it requires). Such a failure is the same whenever it happens, so it must be
+    /// reported the same way (Unreachable), not depend on whether a retry was still running at the deadline.
+    /// </summary>
     public static bool NeverSent(RpcException e) =>
-        e.StatusCode == StatusCode.Unavailable
-        && (e.Status.DebugException is HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } }
+        e.StatusCode is StatusCode.Unavailable or StatusCode.Internal
+        && (e.Status.DebugException is HttpRequestException
+            {
+                HttpRequestError: HttpRequestError.SecureConnectionError,
+            } or HttpRequestException
+            {
+                InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } or AuthenticationException,
+            }
+            || e.Status.DebugException is HttpRequestException { InnerException: IOException handshake }
+               && handshake.Message.Contains("HTTP/2 connection could not be established", StringComparison.Ordinal)
             || (e.Status.Detail ?? "").Contains("Error connecting to subchannel", StringComparison.Ordinal));
 
     public static StorageException Interpret(RpcException e, string key)

@@ -89,6 +89,10 @@ public sealed partial class EtcdStorage
         var refusalsLeft = 4 * _memberCount;
         var pause = RetryPause;
         var uncertain = false;
+        // The last failure, while every attempt that failed did so before its request was sent (null otherwise): an
+        // etcd that cannot be connected to is Unreachable even when the deadline, not the refusals, ends the call.
+        RpcException? onlyNeverSent = null;
+        var failedAfterSending = false;
         var open = new List<(Task<T> Task, long Started)>();
         using var attempts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var retryAt = DateTime.UtcNow; // the next attempt that replaces a failed one (MaxValue: none due)
@@ -127,6 +131,8 @@ public sealed partial class EtcdStorage
                 {
                     var failure = EtcdErrors.Classify(e);
                     var refused = EtcdErrors.NeverSent(e);
+                    failedAfterSending |= !refused;
+                    onlyNeverSent = failedAfterSending ? null : e;
                     if (failure == AttemptFailure.Final || (failure == AttemptFailure.OutcomeUnknown && kind == CallKind.UnguardedWrite))
                         throw Failed(e, key, uncertain || open.Count > 0);
                     if (!refused) refusalsLeft = 4 * _memberCount;
@@ -150,6 +156,7 @@ public sealed partial class EtcdStorage
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
             // Not the caller's cancellation: the deadline (or disposal) cancelled the call.
+            if (onlyNeverSent is not null) throw Failed(onlyNeverSent, key, uncertain);
             throw new StorageException(StorageErrorCode.Timeout, key, "etcd did not answer in time", inner: e);
         }
         finally

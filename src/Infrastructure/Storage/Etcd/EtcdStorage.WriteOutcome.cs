@@ -21,8 +21,14 @@ namespace ClusterRegistry.Infrastructure.Storage.Etcd;
 /// the compare false, the key's history answers which it was: the first event after the expected revision is this
 /// write (a put of these exact bytes, or a delete) or it is another writer's, in which case this write never applied
 /// and never will. The first event is in etcd's history unless compacted away, then the outcome stays unknown.
-/// Another writer's put of identical bytes on the same revision (or another delete) is taken for this one: the state
-/// it left is exactly what this write asked for.
+/// </para>
+/// <para>
+/// The bytes of that event do not tell whose it is: another writer may have put identical bytes (two writers that
+/// read the same counter and both increment it), and taking its write for this one loses this one. So every guarded
+/// write also puts a nonce of its own, in the same transaction, into one of <see cref="NonceSlots"/> keys under the
+/// prefix (see <see cref="NewNonce"/>); the write applied at a revision exactly when, read at that revision, its slot
+/// was last written at that revision and holds its nonce. The slots are shared by all writers and all replicas and
+/// simply overwritten, so they do not accumulate.
 /// </para>
 /// <para>
 /// A create compares the key's create revision with 0, which is true again after a delete, so its compare alone does
@@ -44,13 +50,13 @@ public sealed partial class EtcdStorage
     /// now exists as <paramref name="current"/>, and every attempt was sent after revision <paramref name="floor"/>.
     /// </summary>
     private async Task<long?> OwnCreateRevisionAsync(
-        string key, ByteString etcdKey, ReadOnlyMemory<byte> value, long floor, KeyValue current, DateTime deadline, CancellationToken ct)
+        string key, ByteString etcdKey, ReadOnlyMemory<byte> value, WriteNonce nonce, long floor, KeyValue current, DateTime deadline, CancellationToken ct)
     {
         // The key has existed since before the first attempt was sent: none of them can have created it.
         if (current.CreateRevision <= floor) return null;
         var answer = await FirstEventAsync(key, etcdKey, floor + 1,
             e => IsCreateOf(e, value) || e.Kv.ModRevision >= current.CreateRevision, deadline, ct);
-        return IsCreateOf(answer, value) ? answer.Kv.ModRevision : null;
+        return IsCreateOf(answer, value) && await AppliedAtAsync(key, nonce, answer.Kv.ModRevision, deadline, ct) ? answer.Kv.ModRevision : null;
     }
 
     /// <summary>
@@ -59,7 +65,7 @@ public sealed partial class EtcdStorage
     /// applied. <paramref name="current"/> is the key (keys only) when the compare failed, null if it did not exist.
     /// </summary>
     private async Task<long?> OwnSwapRevisionAsync(
-        string key, ByteString etcdKey, long expectedRevision, RequestOp operation, KeyValue? current, DateTime deadline, CancellationToken ct)
+        string key, ByteString etcdKey, long expectedRevision, RequestOp operation, WriteNonce nonce, KeyValue? current, DateTime deadline, CancellationToken ct)
     {
         // Had an attempt applied, it would be a change after the expected revision, made before the compare failed.
         // Without one (a key that did not exist then, or has not changed since) the history is not waited on.
@@ -71,7 +77,42 @@ public sealed partial class EtcdStorage
         var own = operation.RequestDeleteRange is not null
             ? next.Type == Event.Types.EventType.Delete
             : next.Type == Event.Types.EventType.Put && !IsCreate(next) && next.Kv.Value.Span.SequenceEqual(operation.RequestPut.Value.Span);
-        return own ? next.Kv.ModRevision : null;
+        return own && await AppliedAtAsync(key, nonce, next.Kv.ModRevision, deadline, ct) ? next.Kv.ModRevision : null;
+    }
+
+    /// <summary>How many nonce slots the guarded writes share (a few keys, overwritten for ever).</summary>
+    internal const int NonceSlots = 64;
+
+    /// <summary>Where the nonce slots live: under the prefix (prefix-scoped etcd roles cover them), outside any resource's keys.</summary>
+    internal const string NonceArea = ".write-nonces/";
+
+    /// <summary>A guarded write's own mark: a fresh random value and the slot key it is put into.</summary>
+    private readonly record struct WriteNonce(ByteString Slot, ByteString Value);
+
+    private WriteNonce NewNonce()
+    {
+        var value = Guid.NewGuid().ToByteArray();
+        var slot = (value[0] | value[1] << 8) % NonceSlots;
+        return new WriteNonce(EtcdKey(NonceArea + slot.ToString(System.Globalization.CultureInfo.InvariantCulture)), ByteString.CopyFrom(value));
+    }
+
+    /// <summary>The put that marks the transaction as this write's, run in its success branch.</summary>
+    private static RequestOp MarkOf(WriteNonce nonce) => new() { RequestPut = new PutRequest { Key = nonce.Slot, Value = nonce.Value } };
+
+    /// <summary>Whether the transaction at <paramref name="revision"/> was this write's: its nonce slot was written then, with its nonce.</summary>
+    private async Task<bool> AppliedAtAsync(string key, WriteNonce nonce, long revision, DateTime deadline, CancellationToken ct)
+    {
+        var request = new RangeRequest { Key = nonce.Slot, Revision = revision };
+        try
+        {
+            var (response, _) = await CallAsync(key, (headers, d, token) => _client.GetAsync(request, headers, d, token), CallKind.PointRead, deadline, ct);
+            return response.Kvs.Count > 0 && response.Kvs[0].ModRevision == revision && response.Kvs[0].Value == nonce.Value;
+        }
+        catch (StorageException e) when (e.Code == StorageErrorCode.Expired)
+        {
+            throw new StorageException(StorageErrorCode.Timeout, key,
+                "etcd did not answer the write in time and its history no longer tells whether it was applied", inner: e);
+        }
     }
 
     /// <summary>Whether the key existed, last modified, at <paramref name="revision"/> (a key gone now was deleted since).</summary>

@@ -165,6 +165,8 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
             CreateRevision = 0,
         });
         txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = etcdKey, Value = ByteString.CopyFrom(value.Span) } });
+        var nonce = NewNonce();
+        txn.Success.Add(MarkOf(nonce));
         // The existing key, to tell an earlier attempt of this create from someone else's (EtcdStorage.WriteOutcome.cs).
         txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = etcdKey } });
         var floor = Volatile.Read(ref _observedRevision);
@@ -173,7 +175,7 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
         Observe(response.Header);
         if (response.Succeeded) return response.Header.Revision;
         var current = response.Responses.Count > 0 && response.Responses[0].ResponseRange?.Kvs.Count > 0 ? response.Responses[0].ResponseRange.Kvs[0] : null;
-        if (uncertain && current is not null && await OwnCreateRevisionAsync(key, etcdKey, value, floor, current, deadline, ct) is { } own) return own;
+        if (uncertain && current is not null && await OwnCreateRevisionAsync(key, etcdKey, value, nonce, floor, current, deadline, ct) is { } own) return own;
         throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
     }
 
@@ -208,6 +210,8 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
             ModRevision = expectedRevision,
         });
         txn.Success.Add(operation);
+        var nonce = NewNonce();
+        txn.Success.Add(MarkOf(nonce));
         // Read in the same transaction, so "gone" and "changed" are told apart at the revision the compare failed.
         txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = etcdKey, KeysOnly = true } });
         var deadline = DateTime.UtcNow + _timeout;
@@ -215,7 +219,7 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
         Observe(response.Header);
         if (response.Succeeded) return response.Header.Revision;
         var current = response.Responses.Count > 0 && response.Responses[0].ResponseRange?.Kvs.Count > 0 ? response.Responses[0].ResponseRange.Kvs[0] : null;
-        if (uncertain && await OwnSwapRevisionAsync(key, etcdKey, expectedRevision, operation, current, deadline, ct) is { } own) return own;
+        if (uncertain && await OwnSwapRevisionAsync(key, etcdKey, expectedRevision, operation, nonce, current, deadline, ct) is { } own) return own;
         var exists = current is not null;
         throw exists
             ? new StorageException(StorageErrorCode.Conflict, key, "revision mismatch")
@@ -227,8 +231,10 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
     public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, false, ct);
 
     /// <summary>
-    /// Watches the whole keyspace and reports writes outside the prefix as Progress. etcd's own progress requests
-    /// are not used: before 3.4.26/3.5.8 etcd could answer one ahead of events still queued for the watcher.
+    /// Watches every key under the store's etcd prefix (<see cref="KeyRoot"/>) and reports writes there outside
+    /// <paramref name="prefix"/> as Progress. Not the whole keyspace: an etcd role scoped to the prefix (RBAC) must
+    /// be enough to run the server. etcd's own progress requests are not used: before 3.4.26/3.5.8 etcd could answer
+    /// one ahead of events still queued for the watcher.
     /// </summary>
     public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, true, ct);
 
@@ -237,7 +243,7 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(afterRevision);
         ct.ThrowIfCancellationRequested();
         var (start, end) = PrefixRange(prefix);
-        var (watchStart, watchEnd) = progress ? (new byte[] { 0 }, new byte[] { 0 }) : (start, end);
+        var (watchStart, watchEnd) = progress ? PrefixRange("") : (start, end);
         var last = afterRevision;
         long? failingSince = null;
         var backoff = InitialReconnectBackoff;
@@ -409,16 +415,34 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
     /// Compacts etcd's history at <paramref name="revision"/>: reads and watches that need older revisions fail with
     /// Expired. Compacting at or below the current compaction point does nothing.
     /// </summary>
-    public async Task CompactAsync(long revision, CancellationToken ct)
+    /// <returns>etcd's compaction point after the call: <paramref name="revision"/>, or the higher one another compactor
+    /// had already reached (a watch cache forgets its history up to what was actually compacted).</returns>
+    public async Task<long> CompactAsync(long revision, CancellationToken ct)
     {
         var request = new CompactionRequest { Revision = revision };
         try
         {
             await CallAsync("", (headers, deadline, token) => _client.CompactAsync(request, headers, deadline, token), CallKind.UnguardedWrite, ct);
+            return revision;
         }
         catch (StorageException e) when (e.Code == StorageErrorCode.Expired)
         {
-            // Already compacted at or past it (another compactor got there first).
+            // Already compacted at or past it (another compactor got there first): etcd says no more than that.
+            return Math.Max(revision, await CompactedRevisionAsync(ct, fallback: revision));
+        }
+    }
+
+    /// <summary>
+    /// What one round of <see cref="CompactRoundAsync"/> found: the version of <see cref="CompactRevisionKey"/> and the
+    /// current revision (for the next round), and the revision this round compacted at, null if it compacted nothing
+    /// (it lost the round to another replica, or only recorded the revision).
+    /// </summary>
+    public readonly record struct CompactRound(long Version, long Revision, long? Compacted)
+    {
+        public void Deconstruct(out long version, out long revision)
+        {
+            version = Version;
+            revision = Revision;
         }
     }
 
@@ -426,9 +450,10 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
     /// One round of kube-apiserver's coordinated compaction (etcd3/compact.go): if nobody else has compacted since
     /// this caller's last round (the version of <see cref="CompactRevisionKey"/> is still
     /// <paramref name="lastVersion"/>), records <paramref name="revision"/> there and compacts at it (0: record only).
-    /// Returns the key's version and the current revision, which the caller passes to the next round.
+    /// Returns the key's version and the current revision, which the caller passes to the next round, and the
+    /// compaction point this round reached, if it compacted (<see cref="CompactRound.Compacted"/>: report that one).
     /// </summary>
-    public async Task<(long Version, long Revision)> CompactRoundAsync(long lastVersion, long revision, CancellationToken ct)
+    public async Task<CompactRound> CompactRoundAsync(long lastVersion, long revision, CancellationToken ct)
     {
         var key = ByteString.CopyFromUtf8(CompactRevisionKey);
         var txn = new TxnRequest();
@@ -446,14 +471,17 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
         if (!response.Succeeded)
         {
             var kvs = response.Responses[0].ResponseRange.Kvs;
-            return (kvs.Count > 0 ? kvs[0].Version : 0, current);
+            return new CompactRound(kvs.Count > 0 ? kvs[0].Version : 0, current, null);
         }
-        if (revision > 0) await CompactAsync(revision, ct);
-        return (lastVersion + 1, current);
+        long? compacted = revision > 0 ? await CompactAsync(revision, ct) : null;
+        return new CompactRound(lastVersion + 1, current, compacted);
     }
 
-    /// <summary>etcd's compaction point, learnt from a watch that starts at revision 1; the current revision if it cannot be learnt.</summary>
-    private async Task<long> CompactedRevisionAsync(CancellationToken ct)
+    /// <summary>
+    /// etcd's compaction point, learnt from a watch that starts at revision 1; <paramref name="fallback"/> (by default
+    /// the current revision) if it cannot be learnt.
+    /// </summary>
+    private async Task<long> CompactedRevisionAsync(CancellationToken ct, long? fallback = null)
     {
         try
         {
@@ -474,7 +502,7 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
         }
-        return await CurrentRevisionAsync(ct);
+        return fallback ?? await CurrentRevisionAsync(ct);
     }
 
     // ---------------------------------------------------------------- plumbing

@@ -21,7 +21,7 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly DbContextOptions<PostgresDbContext> _options;
     private readonly WatchBroadcaster _broadcaster = new();
-    private readonly ILogger _logger;
+    private readonly Observability.StorageFailureLog _listenerFailures;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _listener;
     private long _published;
@@ -29,7 +29,7 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
     private PostgresStorage(NpgsqlDataSource dataSource, ILogger logger, long published)
     {
         _dataSource = dataSource;
-        _logger = logger;
+        _listenerFailures = new Observability.StorageFailureLog("postgres", logger);
         _options = new DbContextOptionsBuilder<PostgresDbContext>()
             .UseNpgsql(dataSource, o => o.CommandTimeout(5))
             .Options;
@@ -178,7 +178,10 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
             }
             catch (Exception e)
             {
-                _logger.LogWarning("PostgreSQL event listener lost its connection, retrying: {Error}", e.Message);
+                // Retried every second while PostgreSQL is down: folded like every other storage failure, one line
+                // per cause (with the count it stood for) instead of a line a second.
+                _listenerFailures.Failed("event listener (retrying)",
+                    new StorageException(StorageErrorCode.Unreachable, "", $"lost its connection: {e.Message}", inner: e));
                 try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { return; }
             }
         }
@@ -223,17 +226,20 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
     }
 
     /// <summary>Prunes events at or below <paramref name="revision"/> (never the latest); older reads and watches become Expired.</summary>
-    public async Task CompactAsync(long revision, CancellationToken ct)
+    /// <returns>The store's compaction point after the call, which may be below <paramref name="revision"/> (the latest
+    /// event is kept) or above it (another replica compacted further): what a watch cache must forget up to.</returns>
+    public async Task<long> CompactAsync(long revision, CancellationToken ct)
     {
         await using var db = Db();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var current = await db.State.AsNoTracking().Select(s => s.CurrentRevision).SingleAsync(ct);
         revision = Math.Min(revision, current - 1);
         var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(ct);
-        if (revision <= compacted) return;
+        if (revision <= compacted) return compacted;
         await db.State.ExecuteUpdateAsync(s => s.SetProperty(x => x.CompactedRevision, revision), ct);
         await db.Events.Where(e => e.Revision <= revision).ExecuteDeleteAsync(ct);
         await tx.CommitAsync(ct);
+        return revision;
     }
 
     public async ValueTask DisposeAsync()

@@ -16,9 +16,9 @@ internal sealed class EtcdCompaction(EtcdStorage storage) : IHistoryCompaction
     public async Task<CompactionRound> RunRoundAsync(long revision, CancellationToken ct)
     {
         var previousVersion = _version;
-        var (version, current) = await storage.CompactRoundAsync(previousVersion, revision, ct);
-        _version = version;
-        // Only a round this replica won compacted at revision (another replica's round compacts elsewhere).
-        return new CompactionRound(current, revision > 0 && version == previousVersion + 1);
+        var round = await storage.CompactRoundAsync(previousVersion, revision, ct);
+        _version = round.Version;
+        // Only a round this replica won compacted (another replica's round compacts elsewhere).
+        return new CompactionRound(round.Revision, round.Compacted);
     }
 }

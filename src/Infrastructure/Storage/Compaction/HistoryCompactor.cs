@@ -25,10 +25,12 @@ public sealed partial class HistoryCompactor(IHistoryCompaction compaction, Time
             try
             {
                 var round = await compaction.RunRoundAsync(revision, stoppingToken);
-                if (round.Compacted)
+                // The revision the store reports, not the one asked for: the watch cache must forget exactly what the
+                // store forgot, or a watch from the revision between the two gets a 410 the store would not give.
+                if (round.CompactedAt is { } at)
                 {
-                    LogCompacted(logger, compaction.Name, revision);
-                    compacted?.Invoke(revision);
+                    LogCompacted(logger, compaction.Name, at);
+                    compacted?.Invoke(at);
                 }
                 revision = round.CurrentRevision;
                 failing = null;

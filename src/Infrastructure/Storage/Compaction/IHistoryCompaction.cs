@@ -1,7 +1,11 @@
 namespace ClusterRegistry.Infrastructure.Storage.Compaction;
 
-/// <summary>What a round of compaction did: the store's revision now (the next round's point) and whether this replica compacted.</summary>
-public readonly record struct CompactionRound(long CurrentRevision, bool Compacted);
+/// <summary>
+/// What a round of compaction did: the store's revision now (the next round's point) and, when this replica
+/// compacted, the revision the store actually compacted at (which can be below the one asked for: the embedded store
+/// keeps the latest event), or null.
+/// </summary>
+public readonly record struct CompactionRound(long CurrentRevision, long? CompactedAt);
 
 /// <summary>
 /// A backend's history compaction, the port <see cref="HistoryCompactor"/> drives on a schedule. A round that fails
@@ -15,7 +19,7 @@ public interface IHistoryCompaction
     /// <summary>
     /// One round: compacts the history at or below <paramref name="revision"/> (0: nothing yet; the first round only
     /// learns where the store stands), unless another replica sharing the store has compacted since this one's last
-    /// round. Returns the store's current revision and whether this replica compacted.
+    /// round. Returns the store's current revision and the revision it compacted at, if this replica compacted.
     /// </summary>
     Task<CompactionRound> RunRoundAsync(long revision, CancellationToken ct);
 }

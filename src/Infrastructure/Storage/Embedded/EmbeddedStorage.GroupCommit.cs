@@ -38,7 +38,7 @@ public sealed partial class EmbeddedStorage
     {
         ct.ThrowIfCancellationRequested();
         var write = new PendingWrite(key, expected, value, ct);
-        if (!_queue.Writer.TryWrite(write)) throw new ObjectDisposedException(nameof(EmbeddedStorage));
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(write), this);
         return await write.Done.Task;
     }
 

@@ -87,9 +87,6 @@ public static class ServerHost
         RemoteCertificateValidationCallback = clientCertificates ? (_, _, _, _) => true : null,
     };
 
-    /// <summary>Requests slower than this are logged at every verbosity (watches excepted: they last by design).</summary>
-    private const double SlowRequestMs = 1000;
-
     public static WebApplication Build(ServerOptions options, IObjectStorage storage, Security.Delegated.DelegatedSecurity? delegated = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -152,6 +149,7 @@ public static class ServerHost
         services.AddSingleton<Observability.MemoryReturner>();
         services.AddHostedService(sp => sp.GetRequiredService<Observability.MemoryReturner>());
         services.AddApiServerMetrics(options.TracingOtlpEndpoint);
+        services.AddLargeResponseCompression();
         services.AddApplication();
         services.AddStorage(storage, options.CompactionInterval, options.WatchCache ? new WatchCacheOptions() : null);
         services.AddSingleton(sp => storage is EmbeddedStorage
@@ -166,30 +164,14 @@ public static class ServerHost
         });
 
         var app = builder.Build();
-        app.UseSerilogRequestLogging(o =>
-        {
-            o.MessageTemplate = "{RequestMethod} {RequestPath} {Verb} {Resource} {Name} user={User} -> {StatusCode} in {Elapsed:0.0} ms";
-            o.EnrichDiagnosticContext = (diagnostics, http) =>
-            {
-                var info = RequestInfo.Of(http);
-                diagnostics.Set("Verb", info.Verb);
-                diagnostics.Set("Resource", info.Subresource.Length > 0 ? info.Resource + "/" + info.Subresource : info.Resource);
-                diagnostics.Set("Name", info.Name);
-                // Health probes skip authentication and a failed one has no user; without a value Serilog would print
-                // the template's literal "{User}".
-                if (http.Items[typeof(UserInfo)] is not UserInfo) diagnostics.Set("User", "-");
-            };
-            o.GetLevel = (http, elapsedMs, e) =>
-                e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
-                : elapsedMs > SlowRequestMs && RequestInfo.Of(http).Verb != "watch" ? LogEventLevel.Information
-                : LogEventLevel.Debug;
-        });
+        app.UseMiddleware<RequestLogMiddleware>();
         // Outermost, so the recorded code is the one the client got, whichever middleware answered.
         app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<RequestTargetMiddleware>();
         app.UseMiddleware<StatusExceptionMiddleware>();
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseMiddleware<AuthenticationMiddleware>();
+        app.UseResponseCompression();
         // Audited after authentication, so every event names its user (failed authentication is audited there).
         if (options.Audit is not null) app.UseMiddleware<AuditMiddleware>();
         app.MapHealth();

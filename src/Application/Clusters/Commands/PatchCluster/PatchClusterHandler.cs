@@ -34,7 +34,7 @@ public sealed class PatchClusterHandler(ClusterUpdates updates, IRequestContext 
                 new JsonDocumentOptions { MaxDepth = ApiJson.Options.MaxDepth });
             var cluster = ClusterBodies.Decode(doc.RootElement, command.Options.Mode, context.AddWarning);
             if (cluster.Metadata.Name != command.Name)
-                throw ApiErrors.BadRequest($"the name of the object ({cluster.Metadata.Name}) does not match the name on the URL ({command.Name})");
+                throw ApiErrors.NameMismatch(cluster.Metadata.Name, command.Name);
             return cluster;
         }, command.Subresource == "status", command.Options.IsDryRun, command.Options.Manager, ct);
     }

@@ -10,7 +10,7 @@
 #   SERVER_DLL=/tmp/before/clusterregistry.dll bench/run.sh   # measure another build (e.g. main's, for before/after)
 #
 # Environment: OBJECTS (3000), REQUESTS (2000) and CONCURRENCY (16) per operation, LIST_ALL_REQUESTS (100),
-# WATCHERS (1000), UPDATES (20), EXTRA_ARGS passed to `clusterregistry standalone`. Figures only; nothing asserts.
+# WATCHERS (1000; 0 skips the fan-out), UPDATES (20), EXTRA_ARGS passed to `clusterregistry standalone`. Figures only; nothing asserts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OBJECTS=${OBJECTS:-3000}
@@ -86,7 +86,9 @@ run_backend() {
   row "create (generateName)" "$(measure "$REQUESTS" -m POST -H "$auth" -T application/json -d "$body" "$base")"
   row "merge patch" "$(measure "$REQUESTS" -m PATCH -H "$auth" -T application/merge-patch+json -d '{"metadata":{"annotations":{"bench":"x"}}}' "$base/target")"
   row "RSS after the requests" "$(awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' "/proc/$server/status")"
-  row "watch fan-out" "$(dotnet "$tool" fanout "$url" "$token" "$WATCHERS" "$UPDATES" "$server" 2>"$data/fanout.err" | sed 's/^fanout //')"
+  if [ "$WATCHERS" -gt 0 ]; then
+    row "watch fan-out" "$(dotnet "$tool" fanout "$url" "$token" "$WATCHERS" "$UPDATES" "$server" 2>"$data/fanout.err" | sed 's/^fanout //')"
+  fi
   kill "$server" 2>/dev/null || true
 }
 

@@ -9,9 +9,6 @@ public static partial class ApiServerLog
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Serving securely on https://{Address}")]
     public static partial void Serving(ILogger logger, string address);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Watch ended after {Events} events: {Reason}")]
-    public static partial void WatchEnded(ILogger logger, int events, string reason);
-
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning,
         Message = "Forcing watch close due to unresponsiveness: more than {Buffered} events waiting for client {Client}")]
     public static partial void WatchUnresponsive(ILogger logger, int buffered, string client);

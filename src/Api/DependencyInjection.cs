@@ -32,6 +32,7 @@ public static class DependencyInjection
         services.AddSingleton<MemoryReturner>();
         services.AddHostedService(sp => sp.GetRequiredService<MemoryReturner>());
         services.AddApiServerMetrics(options.TracingOtlpEndpoint);
+        services.AddLargeResponseCompression();
         services.AddMediator(m =>
         {
             m.ServiceLifetime = ServiceLifetime.Scoped;
@@ -45,16 +46,18 @@ public static class DependencyInjection
     /// <summary>The request path, outermost first, then the routes.</summary>
     public static WebApplication UseApiServer(this WebApplication app, ServerOptions options, IObjectStorage storage)
     {
-        app.UseRequestLog();
+        app.UseMiddleware<RequestLogMiddleware>();
         // Outermost, so the recorded code is the one the client got, whichever middleware answered.
         app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<RequestTargetMiddleware>();
         app.UseMiddleware<StatusExceptionMiddleware>();
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseMiddleware<AuthenticationMiddleware>();
-        app.UseMiddleware<AuthorizationMiddleware>();
-        // After both, so every event names its user (failed authentication is audited where it fails).
+        // After authentication, so every event names its user (failed authentication is audited where it fails), and
+        // before authorization, so a denied request is audited with its 403, as kube-apiserver's audit filter does.
         if (options.Audit is not null) app.UseMiddleware<AuditMiddleware>();
+        app.UseMiddleware<AuthorizationMiddleware>();
+        app.UseResponseCompression();
         app.MapApiServer();
         app.LogStartup(options, storage);
         return app;

@@ -51,10 +51,10 @@ public static class ClustersApi
             await WatchStreamWriter.ServeAsync(http, parameters, sender);
             return;
         }
-        // Validate Accept before doing the work.
-        ResponseWriter.Negotiate(http.Request, "Table", "PartialObjectMetadataList");
+        // Accept is negotiated before doing the work (a 406 costs no read).
+        var rep = ResponseWriter.Negotiate(http.Request, Transforms.List);
         var list = await sender.Send(new ListClustersQuery(parameters), http.RequestAborted);
-        await ResponseWriter.WriteClusterListAsync(http, list);
+        await ResponseWriter.WriteClusterListAsync(http, list, rep);
     }
 
     public static ListParameters ListParametersFrom(HttpRequest r, bool watch, string? name = null)
@@ -81,35 +81,35 @@ public static class ClustersApi
 
     private static async Task Create(HttpContext http, ISender sender)
     {
-        ResponseWriter.Negotiate(http.Request, "Table", "PartialObjectMetadata");
+        var rep = ResponseWriter.Negotiate(http.Request, Transforms.Object);
         var body = await RequestBody.ReadObjectAsync(http, RequestBody.ClusterDecodeError);
         var created = await sender.Send(new CreateClusterCommand(body, WriteOptionsFrom(http.Request)), http.RequestAborted);
         http.Items[Auditing.AuditMiddleware.ObjectNameItem] = created.Metadata.Name;
-        await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status201Created, created);
+        await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status201Created, created, rep);
     }
 
     private static async Task Get(HttpContext http, string name, string? subresource, ISender sender)
     {
-        ResponseWriter.Negotiate(http.Request, "Table", "PartialObjectMetadata");
+        var rep = ResponseWriter.Negotiate(http.Request, Transforms.Object);
         var cluster = await sender.Send(new GetClusterQuery(name, subresource), http.RequestAborted);
-        await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status200OK, cluster);
+        await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status200OK, cluster, rep);
     }
 
     private static async Task Update(HttpContext http, string name, string? subresource, ISender sender)
     {
-        ResponseWriter.Negotiate(http.Request, "Table", "PartialObjectMetadata");
+        var rep = ResponseWriter.Negotiate(http.Request, Transforms.Object);
         var body = await RequestBody.ReadObjectAsync(http, RequestBody.ClusterDecodeError);
         var updated = await sender.Send(new UpdateClusterCommand(name, body, WriteOptionsFrom(http.Request), subresource), http.RequestAborted);
-        await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status200OK, updated);
+        await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status200OK, updated, rep);
     }
 
     private static async Task Patch(HttpContext http, string name, string? subresource, ISender sender)
     {
-        ResponseWriter.Negotiate(http.Request, "Table", "PartialObjectMetadata");
+        var rep = ResponseWriter.Negotiate(http.Request, Transforms.Object);
         var contentType = AcceptHeader.ContentType(http.Request.ContentType);
         if (contentType == MediaTypes.ApplyPatch)
         {
-            await Apply(http, name, subresource, sender);
+            await Apply(http, name, subresource, sender, rep);
             return;
         }
         var type = contentType switch
@@ -123,17 +123,17 @@ public static class ClustersApi
         var patch = RequestBody.Parse(bytes, MediaTypes.Json, detail => ApiErrors.BadRequest(detail));
         var command = new PatchClusterCommand(name, type, patch, WriteOptionsFrom(http.Request), QueryParams.Bool(http.Request, "force"), subresource);
         var patched = await sender.Send(command, http.RequestAborted);
-        await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status200OK, patched);
+        await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status200OK, patched, rep);
     }
 
-    private static async Task Apply(HttpContext http, string name, string? subresource, ISender sender)
+    private static async Task Apply(HttpContext http, string name, string? subresource, ISender sender, Representation rep)
     {
         var bytes = await RequestBody.ReadBytesAsync(http);
         // An apply configuration is YAML, and JSON is YAML.
         var configuration = RequestBody.Parse(bytes, MediaTypes.Yaml, RequestBody.ClusterDecodeError);
         var command = new ApplyClusterCommand(name, configuration, WriteOptionsFrom(http.Request), QueryParams.Bool(http.Request, "force") == true, subresource);
         var result = await sender.Send(command, http.RequestAborted);
-        await ResponseWriter.WriteClusterAsync(http, result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, result.Object);
+        await ResponseWriter.WriteClusterAsync(http, result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, result.Object, rep);
     }
 
     private static async Task Delete(HttpContext http, string name, ISender sender)
@@ -142,7 +142,7 @@ public static class ClustersApi
         var result = await sender.Send(new DeleteClusterCommand(name, options), http.RequestAborted);
         if (!result.Deleted)
         {
-            await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status200OK, result.Object);
+            await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status200OK, result.Object, ResponseWriter.Negotiate(http.Request, Transforms.Object));
             return;
         }
         var r = ClusterResource.Info;
@@ -159,7 +159,7 @@ public static class ClustersApi
         var options = await DeleteOptionsFrom(http);
         var list = await sender.Send(new DeleteClustersCommand(
             QueryParams.String(http.Request, "labelSelector"), QueryParams.String(http.Request, "fieldSelector"), options), http.RequestAborted);
-        await ResponseWriter.WriteClusterListAsync(http, list);
+        await ResponseWriter.WriteClusterListAsync(http, list, ResponseWriter.Negotiate(http.Request, Transforms.List));
     }
 
     /// <summary>DeleteOptions come in the body (what every client sends) or, when it is empty, as query parameters.</summary>

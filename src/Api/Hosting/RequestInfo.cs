@@ -3,19 +3,22 @@ namespace ClusterRegistry.Api.Hosting;
 /// <summary>The Kubernetes reading of a request path and method (k8s RequestInfoFactory), for logs and authorization.</summary>
 public sealed record RequestInfo(bool IsResourceRequest, string Verb, string Resource, string Subresource, string Name, string Group = "", string Version = "")
 {
+    /// <summary>A health probe (<c>/healthz</c>, <c>/livez</c>, <c>/readyz</c>): not authenticated, not limited, not in flight.</summary>
+    public bool IsHealthProbe { get; private init; }
+
     /// <summary>A request on the served clusters resource (authorized by the Mediator pipeline).</summary>
     public bool IsServedResource => IsResourceRequest && Group == Domain.Clusters.ClusterResource.Info.Group && Resource == Domain.Clusters.ClusterResource.Info.Resource;
 
     /// <summary>
-    /// The request's info, parsed once and kept in the request's features, so logging, limits, authentication,
-    /// authorization and audit all read the same answer.
+    /// The request's info, parsed once and kept in the request's features, so logging, metrics, limits,
+    /// authentication, authorization and audit all read the same answer.
     /// </summary>
     public static RequestInfo Of(HttpContext http)
     {
         var info = http.Features.Get<RequestInfo>();
         if (info is null)
         {
-            info = From(http.Request);
+            info = From(http.Request) with { IsHealthProbe = Security.AuthenticationMiddleware.IsHealthPath(http.Request.Path) };
             http.Features.Set(info);
         }
         return info;

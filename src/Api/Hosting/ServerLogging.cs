@@ -5,12 +5,9 @@ using Serilog.Events;
 
 namespace ClusterRegistry.Api.Hosting;
 
-/// <summary>The server's console log and its request lines.</summary>
+/// <summary>The server's console log (request lines: <see cref="Observability.RequestLogMiddleware"/>).</summary>
 public static class ServerLogging
 {
-    /// <summary>Requests slower than this are logged at every verbosity (watches excepted: they last by design).</summary>
-    private const double SlowRequestMs = 1000;
-
     public static Serilog.ILogger CreateLogger(int verbosity) => new LoggerConfiguration()
         // Request lines are Debug unless slow or failed: every request's synchronous console write cost more than
         // serving it from the watch cache, so they are written from -v 3 on, as kube-apiserver's httplog.
@@ -20,26 +17,6 @@ public static class ServerLogging
         .Enrich.FromLogContext()
         .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
         .CreateLogger();
-
-    /// <summary>One line per request: Error when it failed, Information when slow, Debug otherwise.</summary>
-    public static IApplicationBuilder UseRequestLog(this IApplicationBuilder app) => app.UseSerilogRequestLogging(o =>
-    {
-        o.MessageTemplate = "{RequestMethod} {RequestPath} {Verb} {Resource} {Name} user={User} -> {StatusCode} in {Elapsed:0.0} ms";
-        o.EnrichDiagnosticContext = (diagnostics, http) =>
-        {
-            var info = RequestInfo.Of(http);
-            diagnostics.Set("Verb", info.Verb);
-            diagnostics.Set("Resource", info.Subresource.Length > 0 ? info.Resource + "/" + info.Subresource : info.Resource);
-            diagnostics.Set("Name", info.Name);
-            // Health probes skip authentication and a failed one has no user; without a value Serilog would print
-            // the template's literal "{User}".
-            if (http.Items[typeof(UserInfo)] is not UserInfo) diagnostics.Set("User", "-");
-        };
-        o.GetLevel = (http, elapsedMs, e) =>
-            e is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
-            : elapsedMs > SlowRequestMs && RequestInfo.Of(http).Verb != "watch" ? LogEventLevel.Information
-            : LogEventLevel.Debug;
-    });
 
     /// <summary>Where the server serves and keeps its data, logged once it is up; readiness ends with shutdown.</summary>
     public static void LogStartup(this WebApplication app, ServerOptions options, IObjectStorage storage)

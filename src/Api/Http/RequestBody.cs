@@ -90,11 +90,7 @@ public static class RequestBody
     }
 
     /// <summary>The 400 for an undecodable Cluster body.</summary>
-    public static ApiStatusException ClusterDecodeError(string detail)
-    {
-        var r = ClusterResource.Info;
-        return ApiErrors.BadRequest($"{r.Kind} in version \"{r.Version}\" cannot be handled as a {r.Kind}: {detail}");
-    }
+    public static ApiStatusException ClusterDecodeError(string detail) => ApiErrors.CannotBeHandledAs(ClusterResource.Info, detail);
 
     private static string Describe(Exception e)
     {

@@ -18,7 +18,7 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next, RequestLimits 
 
     public async Task InvokeAsync(HttpContext http)
     {
-        if (Security.AuthenticationMiddleware.IsHealthPath(http.Request.Path) || RequestInfo.Of(http).Verb == "watch")
+        if (RequestInfo.Of(http) is { IsHealthProbe: true } or { Verb: "watch" })
         {
             await next(http);
             return;

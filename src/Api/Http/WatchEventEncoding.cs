@@ -1,45 +1,38 @@
-using System.Runtime.CompilerServices;
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
 using System.Text.Json;
+using ClusterRegistry.Application.Clusters;
 using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
-using ClusterRegistry.Domain.Clusters;
 using ClusterRegistry.Domain.Meta;
 
 namespace ClusterRegistry.Api.Http;
 
 /// <summary>
-/// Watch event lines (compact JSON and a newline) encoded once per object version and event type, for every watcher
-/// that sends the object unchanged: the decoded object is shared by all watchers, so its line is too, and fan-out
-/// to N watchers costs one serialization instead of N.
+/// Watch event lines: compact JSON and a newline. An event of a plain JSON watch wraps the version's encoded bytes
+/// (shared by every watcher, see <see cref="ClusterVersion"/>) between a frame per event type, so fan-out to N
+/// watchers encodes each version once; transformed payloads (Table, PartialObjectMetadata) and errors are encoded per event.
 /// </summary>
 public static class WatchEventEncoding
 {
-    private static readonly ConditionalWeakTable<Cluster, byte[]?[]> Lines = new();
-
-    public static byte[] Line(string type, object payload)
+    private static readonly byte[] Suffix = "}\n"u8.ToArray();
+    private static readonly Dictionary<string, byte[]> Prefixes = new[]
     {
-        if (payload is not Cluster cluster) return Encode(type, payload);
-        var slot = type switch
-        {
-            WatchEventType.Added => 0,
-            WatchEventType.Modified => 1,
-            WatchEventType.Deleted => 2,
-            _ => -1,
-        };
-        if (slot < 0) return Encode(type, payload);
-        var lines = Lines.GetValue(cluster, static _ => new byte[3][]);
-        // Racing watchers may both encode; they produce the same bytes, so either copy may stay.
-        var line = Volatile.Read(ref lines[slot]);
-        if (line is null)
-        {
-            line = Encode(type, payload);
-            Volatile.Write(ref lines[slot], line);
-        }
-        return line;
+        WatchEventType.Added, WatchEventType.Modified, WatchEventType.Deleted, WatchEventType.Bookmark, WatchEventType.Error,
+    }.ToDictionary(t => t, Prefix);
+
+    /// <summary>Writes one event whose object is <paramref name="version"/> as it is.</summary>
+    public static void Write(PipeWriter body, string type, ClusterVersion version)
+    {
+        body.Write(Prefixes.TryGetValue(type, out var prefix) ? prefix : Prefix(type));
+        body.Write(version.Json.Span);
+        body.Write(Suffix);
     }
 
-    private static byte[] Encode(string type, object payload)
+    /// <summary>One event line for any payload, encoded now.</summary>
+    public static byte[] Line(string type, object payload)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        var buffer = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = ApiJson.Options.Encoder }))
         {
             writer.WriteStartObject();
@@ -48,7 +41,10 @@ public static class WatchEventEncoding
             JsonSerializer.Serialize(writer, payload, payload.GetType(), ApiJson.Options);
             writer.WriteEndObject();
         }
-        System.Buffers.BuffersExtensions.Write(buffer, "\n"u8);
+        buffer.Write("\n"u8);
         return buffer.WrittenSpan.ToArray();
     }
+
+    // What the writer above puts before the object: {"type":"ADDED","object":
+    private static byte[] Prefix(string type) => Encoding.UTF8.GetBytes("{\"type\":" + JsonSerializer.Serialize(type, ApiJson.Options) + ",\"object\":");
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Threading.Channels;
 using ClusterRegistry.Api.Printing;
@@ -16,12 +17,10 @@ namespace ClusterRegistry.Api.Http;
 /// </summary>
 public static class WatchStreamWriter
 {
-    private static readonly byte[] Newline = "\n"u8.ToArray();
-
     public static async Task ServeAsync(HttpContext http, ListParameters parameters, ISender sender)
     {
-        var rep = ResponseWriter.Negotiate(http.Request, "Table", "PartialObjectMetadata");
-        var includeObject = rep.Transform == "Table" ? ResponseWriter.IncludeObject(http.Request) : "Metadata";
+        var rep = ResponseWriter.Negotiate(http.Request, Transforms.Object);
+        var includeObject = rep.Transform == Transforms.Table ? ResponseWriter.IncludeObject(http.Request) : "Metadata";
         var timeout = parameters.TimeoutSeconds is { } t and > 0
             ? TimeSpan.FromSeconds(Math.Min(t, int.MaxValue / 1000))
             : TimeSpan.FromSeconds(Random.Shared.Next(1800, 3600));
@@ -67,11 +66,12 @@ public static class WatchStreamWriter
         var columnsSent = false;
         try
         {
+            var body = response.BodyWriter;
             await foreach (var e in queue.Reader.ReadAllAsync(cts.Token))
             {
-                object payload = e.Error is not null ? e.Error : Transform(e, rep, includeObject, ref columnsSent);
-                await response.Body.WriteAsync(WatchEventEncoding.Line(e.Type, payload), cts.Token);
-                await response.Body.FlushAsync(cts.Token);
+                if (e.Error is null && rep.IsPlainJson) WatchEventEncoding.Write(body, e.Type, e.Object!);
+                else body.Write(WatchEventEncoding.Line(e.Type, e.Error is not null ? e.Error : Transform(e, rep, includeObject, ref columnsSent)));
+                await body.FlushAsync(cts.Token);
                 metrics.EventSent();
             }
         }
@@ -83,9 +83,7 @@ public static class WatchStreamWriter
         {
             // Headers are sent: report the failure as the stream's last event rather than resetting it.
             http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Watch").LogError(e, "watch failed");
-            var error = JsonSerializer.SerializeToUtf8Bytes(new { type = WatchEventType.Error, @object = ApiErrors.Internal(e.Message).ToStatus() }, ApiJson.Options);
-            await response.Body.WriteAsync(error, CancellationToken.None);
-            await response.Body.WriteAsync(Newline, CancellationToken.None);
+            await response.Body.WriteAsync(WatchEventEncoding.Line(WatchEventType.Error, ApiErrors.Internal(e.Message).ToStatus()), CancellationToken.None);
         }
         finally
         {
@@ -149,18 +147,18 @@ public static class WatchStreamWriter
 
     private static object Transform(ClusterWatchEvent e, Representation rep, string includeObject, ref bool columnsSent)
     {
-        var cluster = e.Object!;
+        var cluster = e.Object!.Object;
         if (e.Type == WatchEventType.Bookmark)
             return rep.Transform is null ? cluster : ClusterPrinter.Partial(cluster);
         switch (rep.Transform)
         {
-            case "Table":
+            case Transforms.Table:
                 var table = ClusterPrinter.ToTable([cluster], new ListMeta { ResourceVersion = cluster.Metadata.ResourceVersion },
-                    includeObject, !columnsSent, DateTimeOffset.UtcNow);
+                    includeObject, !columnsSent, DateTimeOffset.UtcNow, rep.TransformApiVersion);
                 columnsSent = true;
-                return ResponseWriter.WithVersion(table, rep);
-            case "PartialObjectMetadata":
-                return new PartialObjectMetadata { Metadata = cluster.Metadata, ApiVersion = "meta.k8s.io/" + rep.TransformVersion };
+                return table;
+            case Transforms.Partial:
+                return ClusterPrinter.Partial(cluster, rep.TransformApiVersion);
             default:
                 return cluster;
         }

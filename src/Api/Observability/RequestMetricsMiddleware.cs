@@ -18,7 +18,7 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, RequestMetric
         var longRunning = info.Verb == "watch";
         var mutating = HttpMethods.IsPost(http.Request.Method) || HttpMethods.IsPut(http.Request.Method)
                        || HttpMethods.IsPatch(http.Request.Method) || HttpMethods.IsDelete(http.Request.Method);
-        var tracked = !Security.AuthenticationMiddleware.IsHealthPath(http.Request.Path);
+        var tracked = !info.IsHealthProbe;
         if (tracked) metrics.Started(set, longRunning, mutating);
         try
         {

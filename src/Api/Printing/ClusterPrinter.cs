@@ -27,10 +27,13 @@ public static class ClusterPrinter
         return [c.Metadata.Name ?? "", first?.ServerAddress ?? "", first?.ClientCidr ?? "", age, ready, more];
     }
 
-    public static Table ToTable(IEnumerable<Cluster> clusters, ListMeta meta, string includeObject, bool withColumns, DateTimeOffset now)
+    /// <summary>A Table of <paramref name="clusters"/>, its rows computed from the (shared, decoded) objects.</summary>
+    public static Table ToTable(IEnumerable<Cluster> clusters, ListMeta meta, string includeObject, bool withColumns, DateTimeOffset now,
+        string apiVersion = "meta.k8s.io/v1")
     {
         var table = new Table
         {
+            ApiVersion = apiVersion,
             Metadata = new ListMeta { ResourceVersion = meta.ResourceVersion, Continue = meta.Continue, RemainingItemCount = meta.RemainingItemCount },
             ColumnDefinitions = withColumns ? Columns : null,
         };
@@ -50,5 +53,5 @@ public static class ClusterPrinter
         return table;
     }
 
-    public static PartialObjectMetadata Partial(IApiObject o) => new() { Metadata = o.Metadata };
+    public static PartialObjectMetadata Partial(IApiObject o, string apiVersion = "meta.k8s.io/v1") => new() { Metadata = o.Metadata, ApiVersion = apiVersion };
 }

@@ -1,7 +1,29 @@
 namespace ClusterRegistry.Application.Abstractions;
 
 /// <summary>One stored object: its key, its serialized bytes (without resourceVersion) and its modification revision.</summary>
-public sealed record StoredObject(string Key, ReadOnlyMemory<byte> Value, long Revision);
+public sealed record StoredObject(string Key, ReadOnlyMemory<byte> Value, long Revision)
+{
+    private object? _decoded;
+
+    /// <summary>
+    /// The readers' decoded form of this version (for clusters: the object and its wire JSON), made by the first
+    /// reader that needs it. A store hands out a new instance per read, so it lives as long as that read; the watch
+    /// cache hands the same instance to every reader of a version, so each version is decoded and encoded once.
+    /// Racing readers may both decode; they make equal values and either may stay. Not part of equality.
+    /// </summary>
+    public T Decoded<T>(Func<StoredObject, T> decode) where T : class
+    {
+        if (Volatile.Read(ref _decoded) is T done) return done;
+        var made = decode(this);
+        Volatile.Write(ref _decoded, made);
+        return made;
+    }
+
+    public bool Equals(StoredObject? other) =>
+        other is not null && Key == other.Key && Value.Equals(other.Value) && Revision == other.Revision;
+
+    public override int GetHashCode() => HashCode.Combine(Key, Value, Revision);
+}
 
 /// <summary>What a watch reports for one write.</summary>
 public enum StorageEventType
@@ -21,7 +43,21 @@ public enum StorageEventType
 /// One committed write under a watched prefix. <see cref="Value"/> is the new state (null for a delete);
 /// <see cref="PrevValue"/> the state before it (null for a create), so deletes can report the last state.
 /// </summary>
-public sealed record StorageEvent(StorageEventType Type, string Key, ReadOnlyMemory<byte>? Value, ReadOnlyMemory<byte>? PrevValue, long Revision);
+public sealed record StorageEvent(StorageEventType Type, string Key, ReadOnlyMemory<byte>? Value, ReadOnlyMemory<byte>? PrevValue, long Revision)
+{
+    /// <summary>
+    /// The object the event reports as one shared <see cref="StoredObject"/> — the new state, or for a delete the last
+    /// state at the delete's revision — when the producer keeps one (the watch cache), so every watcher shares its
+    /// decoded form; null from a store, whose readers make their own.
+    /// </summary>
+    public StoredObject? Object { get; init; }
+
+    /// <summary><see cref="Object"/>, or a fresh one made from the event's bytes.</summary>
+    public StoredObject? Reported() =>
+        Object ?? (Type == StorageEventType.Deleted
+            ? PrevValue is { } prev ? new StoredObject(Key, prev, Revision) : null
+            : Value is { } value ? new StoredObject(Key, value, Revision) : null);
+}
 
 /// <summary>
 /// Which part of a prefix to read. <see cref="Revision"/> 0 reads the latest state; any other value reads the

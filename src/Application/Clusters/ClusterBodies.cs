@@ -14,7 +14,7 @@ public static class ClusterBodies
     public static Cluster Decode(JsonElement body, FieldValidationMode mode, Action<string> warn)
     {
         if (body.ValueKind != JsonValueKind.Object)
-            throw ApiErrors.BadRequest($"{R.Kind} in version \"{R.Version}\" cannot be handled as a {R.Kind}: the body must be a JSON or YAML object");
+            throw ApiErrors.CannotBeHandledAs(R, "the body must be a JSON or YAML object");
         var cluster = ObjectDecoder.Decode<Cluster>(body, mode, R, warn);
         if (string.IsNullOrEmpty(cluster.Kind))
             throw ApiErrors.BadRequest($"Object 'Kind' is missing in '{Truncate(body.GetRawText())}'");

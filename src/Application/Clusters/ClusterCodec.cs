@@ -48,24 +48,4 @@ public static class ClusterCodec
     }
 
     public static Cluster Decode(StoredObject stored) => Decode(stored.Value, stored.Revision);
-
-    private const int SharedCapacity = 20_000;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Key, long Revision), Cluster> Shared = new();
-
-    /// <summary>
-    /// A decoded object shared by every reader of the same key and revision: lists, watches and selectors decode
-    /// each stored version once instead of once per request and watcher. Read-only: callers must not mutate it
-    /// (writers use <see cref="Decode(StoredObject)"/>, which returns a private copy).
-    /// </summary>
-    public static Cluster DecodeShared(string key, ReadOnlyMemory<byte> value, long revision)
-    {
-        if (Shared.TryGetValue((key, revision), out var cached)) return cached;
-        var cluster = Decode(value, revision);
-        // A bounded cache without bookkeeping: when full, start over (a cold list simply decodes again).
-        if (Shared.Count >= SharedCapacity) Shared.Clear();
-        Shared[(key, revision)] = cluster;
-        return cluster;
-    }
-
-    public static Cluster DecodeShared(StoredObject stored) => DecodeShared(stored.Key, stored.Value, stored.Revision);
 }

@@ -22,8 +22,7 @@ public static class ObjectDecoder
         if (problems.Count > 0)
         {
             if (mode == FieldValidationMode.Strict)
-                throw ApiErrors.BadRequest(
-                    $"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: strict decoding error: {string.Join(", ", problems)}");
+                throw ApiErrors.CannotBeHandledAs(resource, "strict decoding error: " + string.Join(", ", problems));
             if (mode == FieldValidationMode.Warn)
                 foreach (var p in problems) warn(p);
         }
@@ -33,8 +32,7 @@ public static class ObjectDecoder
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NotSupportedException)
         {
-            throw ApiErrors.BadRequest(
-                $"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: {Describe(e)}");
+            throw ApiErrors.CannotBeHandledAs(resource, Describe(e));
         }
     }
 

@@ -46,6 +46,14 @@ public static class ApiErrors
 
     public static ApiStatusException BadRequest(string message) => new(400, "BadRequest", message);
 
+    /// <summary>400 for a body that does not decode as the resource's kind: <c>Cluster in version "v1alpha1" cannot be handled as a Cluster: …</c>.</summary>
+    public static ApiStatusException CannotBeHandledAs(GroupResource r, string detail) =>
+        BadRequest($"{r.Kind} in version \"{r.Version}\" cannot be handled as a {r.Kind}: {detail}");
+
+    /// <summary>400 for a body whose metadata.name differs from the name in the URL.</summary>
+    public static ApiStatusException NameMismatch(string? bodyName, string urlName) =>
+        BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({urlName})");
+
     public static ApiStatusException MethodNotAllowed(string message = "the server does not allow this method on the requested resource") =>
         new(405, "MethodNotAllowed", message);
 

@@ -105,4 +105,41 @@ public sealed class WatchCacheBehaviourTests : IAsyncLifetime
         var earlier = await cache.ListAsync(Prefix, new ListRange(Revision: rec.Events[^5].Revision), Ct);
         Assert.NotEqual(latest.Items.Select(o => o.Revision), earlier.Items.Select(o => o.Revision));
     }
+
+    /// <summary>
+    /// Encode once rests on this: the cache hands every reader of a version the same <see cref="StoredObject"/> — GET,
+    /// LIST and the watch event that brought it — so its decoded form (<see cref="StoredObject.Decoded{T}"/>) is made
+    /// once; a delete's event carries the last state at the delete's revision; a new version is a new instance.
+    /// </summary>
+    [Fact]
+    public async Task EveryReaderOfAVersion_SharesOneStoredObject_AndANewVersionIsANewOne()
+    {
+        await using var cache = await CacheAsync(new WatchCacheOptions());
+        var start = await cache.CurrentRevisionAsync(Ct);
+        await using var watch = new WatchReader(cache, Prefix, start);
+        var created = await cache.CreateAsync("clusters/a", Text.Bytes("one"), Ct);
+
+        var added = await watch.NextAsync();
+        var got = await cache.GetAsync("clusters/a", Ct);
+        var listed = Assert.Single((await cache.ListAsync(Prefix, new ListRange(), Ct)).Items);
+        Assert.Same(added.Object, got);
+        Assert.Same(got, listed);
+        var decodes = 0;
+        var decoded = got!.Decoded(s => new object[] { ++decodes, Text.Of(s.Value) });
+        Assert.Same(decoded, listed.Decoded<object[]>(_ => throw new InvalidOperationException("decoded twice")));
+
+        var updated = await cache.UpdateAsync("clusters/a", Text.Bytes("two"), created, Ct);
+        var modified = await watch.NextAsync();
+        var latest = await cache.GetAsync("clusters/a", Ct);
+        Assert.Same(modified.Object, latest);
+        Assert.NotSame(got, latest);
+        Assert.Equal(("two", updated), (Text.Of(latest!.Value), latest.Revision));
+        Assert.Equal(new object[] { 2, "two" }, latest.Decoded(s => new object[] { ++decodes, Text.Of(s.Value) }));
+
+        var deletedAt = await cache.DeleteAsync("clusters/a", updated, Ct);
+        var deleted = await watch.NextAsync();
+        Assert.Equal(StorageEventType.Deleted, deleted.Type);
+        Assert.Equal(("two", deletedAt), (Text.Of(deleted.Object!.Value), deleted.Object.Revision));
+        Assert.Null(await cache.GetAsync("clusters/a", Ct));
+    }
 }

@@ -107,7 +107,10 @@ public sealed partial class CachedStorage
             {
                 var probe = CacheState.Probe(e.Key);
                 var objects = state.Objects.Remove(probe);
-                if (e.Type != StorageEventType.Deleted) objects = objects.Add(new StoredObject(e.Key, e.Value!.Value, e.Revision));
+                // One StoredObject per version, in the state and in the event every watcher receives, so readers
+                // share its decoded and encoded form (StoredObject.Decoded): a version is encoded once, not per reader.
+                e = e with { Object = e.Reported() };
+                if (e.Type != StorageEventType.Deleted) objects = objects.Add(e.Object!);
                 var next = new CacheState(objects, e.Revision);
                 Volatile.Write(ref _state, next);
                 _window.Add(e);

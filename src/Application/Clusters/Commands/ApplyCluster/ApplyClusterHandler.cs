@@ -51,7 +51,7 @@ public sealed class ApplyClusterHandler(IObjectStorage storage, ClusterCreation 
         if (decoded.Metadata.Name != command.Name)
             throw string.IsNullOrEmpty(decoded.Metadata.Name)
                 ? ApiErrors.BadRequest("metadata.name is required in an applied configuration")
-                : ApiErrors.BadRequest($"the name of the object ({decoded.Metadata.Name}) does not match the name on the URL ({command.Name})");
+                : ApiErrors.NameMismatch(decoded.Metadata.Name, command.Name);
         if (decoded.Metadata.ManagedFields is not null)
             throw ApiErrors.BadRequest("metadata.managedFields must be nil");
         var problems = new List<string>();
@@ -76,7 +76,7 @@ public sealed class ApplyClusterHandler(IObjectStorage storage, ClusterCreation 
         }
         catch (JsonException e)
         {
-            throw ApiErrors.BadRequest($"{R.Kind} in version \"{R.Version}\" cannot be handled as a {R.Kind}: {e.Message}");
+            throw ApiErrors.CannotBeHandledAs(R, e.Message);
         }
     }
 }

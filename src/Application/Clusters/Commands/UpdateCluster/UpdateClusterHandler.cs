@@ -14,7 +14,7 @@ public sealed class UpdateClusterHandler(ClusterUpdates updates, IRequestContext
     {
         var body = ClusterBodies.Decode(command.Body, command.Options.Mode, context.AddWarning);
         if (!string.IsNullOrEmpty(body.Metadata.Name) && body.Metadata.Name != command.Name)
-            throw ApiErrors.BadRequest($"the name of the object ({body.Metadata.Name}) does not match the name on the URL ({command.Name})");
+            throw ApiErrors.NameMismatch(body.Metadata.Name, command.Name);
         body.Metadata.Name = command.Name;
         if (!ClusterStrategy.AllowUnconditionalUpdate && string.IsNullOrEmpty(body.Metadata.ResourceVersion))
             throw ApiErrors.Invalid(R, command.Name,

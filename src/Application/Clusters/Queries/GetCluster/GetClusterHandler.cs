@@ -5,12 +5,12 @@ using Mediator;
 
 namespace ClusterRegistry.Application.Clusters.Queries.GetCluster;
 
-public sealed class GetClusterHandler(IObjectStorage storage) : IQueryHandler<GetClusterQuery, Cluster>
+public sealed class GetClusterHandler(IObjectStorage storage) : IQueryHandler<GetClusterQuery, ClusterVersion>
 {
-    public async ValueTask<Cluster> Handle(GetClusterQuery query, CancellationToken ct)
+    public async ValueTask<ClusterVersion> Handle(GetClusterQuery query, CancellationToken ct)
     {
         var stored = await StorageErrors.Guard(() => storage.GetAsync(ClusterKeys.For(query.Name), ct), query.Name, "get")
                      ?? throw ApiErrors.NotFound(ClusterResource.Info, query.Name);
-        return ClusterCodec.Decode(stored);
+        return ClusterVersion.Of(stored);
     }
 }

@@ -9,12 +9,12 @@ namespace ClusterRegistry.Application.Clusters.Queries.ListClusters;
 /// Lists with kube-apiserver's resourceVersion semantics: unset = latest (consistent), "0" = any, N with a limit
 /// or Exact = the state at N, N otherwise = not older than N; pages read at the first page's revision.
 /// </summary>
-public sealed class ListClustersHandler(IObjectStorage storage) : IQueryHandler<ListClustersQuery, ClusterList>
+public sealed class ListClustersHandler(IObjectStorage storage) : IQueryHandler<ListClustersQuery, ClusterVersionList>
 {
     private const string ContinueExpired =
         "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.";
 
-    public async ValueTask<ClusterList> Handle(ListClustersQuery query, CancellationToken ct)
+    public async ValueTask<ClusterVersionList> Handle(ListClustersQuery query, CancellationToken ct)
     {
         var p = query.Parameters;
         var selection = ClusterSelection.Parse(p.LabelSelector, p.FieldSelector);
@@ -59,13 +59,14 @@ public sealed class ListClustersHandler(IObjectStorage storage) : IQueryHandler<
             throw StorageErrors.Interpret(e, "", "list");
         }
 
-        var list = new ClusterList { Metadata = { ResourceVersion = ResourceVersion.Format(page.Revision) } };
-        foreach (var item in page.Items) list.Items.Add(ClusterCodec.DecodeShared(item));
+        var meta = new ListMeta { ResourceVersion = ResourceVersion.Format(page.Revision) };
+        var items = new ClusterVersion[page.Items.Count];
+        for (var i = 0; i < items.Length; i++) items[i] = ClusterVersion.Of(page.Items[i]);
         if (page.HasMore && page.Items.Count > 0)
         {
-            list.Metadata.Continue = new ContinueToken(page.Revision, page.Items[^1].Key).Encode();
-            if (selection.IsEverything && page.RemainingCount is > 0) list.Metadata.RemainingItemCount = page.RemainingCount;
+            meta.Continue = new ContinueToken(page.Revision, page.Items[^1].Key).Encode();
+            if (selection.IsEverything && page.RemainingCount is > 0) meta.RemainingItemCount = page.RemainingCount;
         }
-        return list;
+        return new ClusterVersionList(meta, items);
     }
 }

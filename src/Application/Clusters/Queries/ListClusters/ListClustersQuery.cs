@@ -6,7 +6,7 @@ using Mediator;
 namespace ClusterRegistry.Application.Clusters.Queries.ListClusters;
 
 /// <summary>LIST clusters.</summary>
-public sealed record ListClustersQuery(ListParameters Parameters) : IQuery<ClusterList>, IResourceRequest, IOptionsRequest
+public sealed record ListClustersQuery(ListParameters Parameters) : IQuery<ClusterVersionList>, IResourceRequest, IOptionsRequest
 {
     public string Verb => "list";
     public string? Name => null;

@@ -1,7 +1,6 @@
 using ClusterRegistry.Api.Http;
 using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Domain.Meta;
-using Serilog;
 
 namespace ClusterRegistry.Api.Security;
 
@@ -14,7 +13,7 @@ public sealed class AuthenticationMiddleware(RequestDelegate next, IAuthenticato
     public static bool IsHealthPath(PathString path) =>
         path.StartsWithSegments("/healthz") || path.StartsWithSegments("/livez") || path.StartsWithSegments("/readyz");
 
-    public async Task InvokeAsync(HttpContext http, RequestContext context, IDiagnosticContext diagnostics)
+    public async Task InvokeAsync(HttpContext http, RequestContext context)
     {
         if (IsHealthPath(http.Request.Path))
         {
@@ -24,13 +23,11 @@ public sealed class AuthenticationMiddleware(RequestDelegate next, IAuthenticato
         var user = await authenticator.AuthenticateAsync(new HttpAuthenticationRequest(http), http.RequestAborted);
         if (user is null)
         {
-            diagnostics.Set("User", "");
             audit?.WriteFailedAuthentication(http);
             await ResponseWriter.WriteStatusAsync(http, ApiErrors.Unauthorized().ToStatus());
             return;
         }
         context.User = user;
-        diagnostics.Set("User", user.Name);
         http.Items[typeof(UserInfo)] = user;
         await next(http);
     }

@@ -240,11 +240,11 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
     public ValueTask<long> DeleteAsync(string key, long expectedRevision, CancellationToken ct) =>
         WriteAsync(key, expectedRevision, null, ct);
 
-    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, ct, progress: false);
+    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, progress: false, ct);
 
-    public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, ct, progress: true);
+    public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, progress: true, ct);
 
-    private IAsyncEnumerable<StorageEvent> Watch(string prefix, long afterRevision, CancellationToken ct, bool progress) =>
+    private IAsyncEnumerable<StorageEvent> Watch(string prefix, long afterRevision, bool progress, CancellationToken ct) =>
         RelationalWatch.WatchAsync(_broadcaster, prefix, afterRevision, async (last, token) =>
         {
             try

@@ -61,12 +61,12 @@ internal static class EtcdErrors
     public static bool NeverSent(RpcException e) =>
         e.StatusCode is StatusCode.Unavailable or StatusCode.Internal
         && (e.Status.DebugException is HttpRequestException
-            {
-                HttpRequestError: HttpRequestError.SecureConnectionError,
-            } or HttpRequestException
-            {
-                InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } or AuthenticationException,
-            }
+        {
+            HttpRequestError: HttpRequestError.SecureConnectionError,
+        } or HttpRequestException
+        {
+            InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } or AuthenticationException,
+        }
             || e.Status.DebugException is HttpRequestException { InnerException: IOException handshake }
                && handshake.Message.Contains("HTTP/2 connection could not be established", StringComparison.Ordinal)
             || (e.Status.Detail ?? "").Contains("Error connecting to subchannel", StringComparison.Ordinal));

@@ -132,11 +132,11 @@ public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
         catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, key); }
     }
 
-    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, ct, progress: false);
+    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, progress: false, ct);
 
-    public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, ct, progress: true);
+    public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, progress: true, ct);
 
-    private IAsyncEnumerable<StorageEvent> Watch(string prefix, long afterRevision, CancellationToken ct, bool progress) =>
+    private IAsyncEnumerable<StorageEvent> Watch(string prefix, long afterRevision, bool progress, CancellationToken ct) =>
         RelationalWatch.WatchAsync(_broadcaster, prefix, afterRevision, async (last, token) =>
         {
             try

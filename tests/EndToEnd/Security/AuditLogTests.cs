@@ -186,6 +186,25 @@ public sealed class AuditLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AuditLog_DeniedRequest_RecordedWithItsForbiddenCode()
+    {
+        // kube-apiserver's audit filter wraps authorization: a request the authorizer denies is still audited.
+        var args = new[] { "--token-auth-file", Path.Combine(_dir, "tokens.csv"), "--audit-log-path", AuditPath, "--authorization-mode", "AlwaysDeny" };
+        var server = await ServerProcess.StartAsync(Path.Combine(_dir, "server"), null, false, args);
+        _servers.Add(server);
+        using var client = server.CreateClient(Token, null);
+        var name = UniqueName("auditdeny");
+
+        using var denied = await client.GetAsync(Item(name));
+
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        var id = AuditId(denied);
+        var (received, complete) = Stages((await EventsForAsync(id))[id], 403);
+        AssertEvent(received, "Metadata", "get", name, Item(name));
+        AssertEvent(complete, "Metadata", "get", name, Item(name));
+    }
+
+    [Fact]
     public async Task AuditLog_LevelRequest_CreateHasRequestObjectButNoResponseObject()
     {
         var server = await StartAsync("Request");

@@ -74,6 +74,7 @@ public static class CommandLine
 
         var tracing = new Option<Uri?>("--tracing-otlp-endpoint") { CustomParser = OtlpEndpoint, Description = "Send traces (a span per request, child spans for storage and webhook calls) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318." };
 
+        var healthProbe = new HealthProbeFlags();
         var standalone = new Command("standalone", "Run the registry as a standalone API server.");
         foreach (var o in new Option[]
                  {
@@ -83,6 +84,7 @@ public static class CommandLine
                      tracing,
                  })
             standalone.Options.Add(o);
+        foreach (var o in healthProbe.All) standalone.Options.Add(o);
         var unimplemented = new List<(Option<string?> Option, string Message)>();
         foreach (var (flag, feature) in NotYetImplemented)
             unimplemented.Add((new Option<string?>(flag) { Hidden = true, Arity = ArgumentArity.ZeroOrOne }, $"is not implemented yet in this version ({feature})"));
@@ -163,6 +165,7 @@ public static class CommandLine
                 Console.Error.WriteLine($"error: --external-url must be an https URL with a host and optional port, nothing else (got \"{externalText}\").");
                 return null;
             }
+            if (healthProbe.Read(parse) is not { } healthProbing) return null;
             var options = new ServerOptions
             {
                 SecurePort = parse.GetValue(securePort),
@@ -201,6 +204,7 @@ public static class CommandLine
                 WatchCache = parse.GetValue(watchCache),
                 Verbosity = parse.GetValue(verbosity),
                 TracingOtlpEndpoint = parse.GetValue(tracing),
+                HealthProbing = healthProbing,
             };
             return options;
         }
@@ -209,7 +213,7 @@ public static class CommandLine
         root.Subcommands.Add(standalone);
         root.Subcommands.Add(AggregatedCommand.Create(
             [securePort, bindAddress, dataDir, certDir, tlsCert, tlsKey, backend, etcdServers, etcdPrefix, compaction, bookmarks, watchCache, verbosity, postgres, etcdCa, etcdCert, etcdKey,
-             advertise, externalUrl, clientCa, anonymous, auditPath, auditLevel, auditMaxSize, auditMaxBackup, auditMaxAge, maxInflight, maxMutating, requestTimeout, tracing],
+             advertise, externalUrl, clientCa, anonymous, auditPath, auditLevel, auditMaxSize, auditMaxBackup, auditMaxAge, maxInflight, maxMutating, requestTimeout, tracing, ..healthProbe.All],
             unimplemented.Select(u => (Option)u.Option), ReadServerOptions));
 
         var specDir = new Argument<string>("directory") { Description = "Where to write swagger.json and the v3 document.", DefaultValueFactory = _ => "api/openapi-spec" };

@@ -9,6 +9,7 @@ using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Application.Behaviors;
 using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
 using ClusterRegistry.Infrastructure;
+using ClusterRegistry.Infrastructure.HealthProbing;
 using ClusterRegistry.Infrastructure.Observability;
 using ClusterRegistry.Infrastructure.Storage.Caching;
 using ClusterRegistry.Infrastructure.Storage.Embedded;
@@ -157,6 +158,7 @@ public static class ServerHost
         services.AddSingleton(sp => storage is EmbeddedStorage
             ? StorageFailureLog.None
             : new StorageFailureLog(StorageFactory.Describe(options), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Storage")));
+        services.AddHealthProbing(options.HealthProbing, storage);
         services.AddMediator(m =>
         {
             m.ServiceLifetime = ServiceLifetime.Scoped;

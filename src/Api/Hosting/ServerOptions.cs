@@ -65,6 +65,9 @@ public sealed record ServerOptions
     /// <summary>An OTLP/HTTP collector (e.g. <c>http://127.0.0.1:4318</c>) to send traces to; null: no tracing.</summary>
     public Uri? TracingOtlpEndpoint { get; init; }
 
+    /// <summary>The <c>--health-probe-*</c> flags; off unless address ranges are allowed.</summary>
+    public Infrastructure.HealthProbing.HealthProbeOptions HealthProbing { get; init; } = new();
+
     public string EffectiveCertDir => CertDir ?? Path.Combine(DataDir, "certs");
 
     /// <summary>Set for <c>clusterregistry aggregated</c>: authentication and authorization are the host's.</summary>

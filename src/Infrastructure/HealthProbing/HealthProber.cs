@@ -35,6 +35,8 @@ public sealed class HealthProber(
         public bool Seeded;
         public DateTimeOffset NextDue;
         public int InFlight;
+        /// <summary>The revision of this replica's last write: a listed copy older than it is stale and waits for the next tick.</summary>
+        public long Written;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stop)
@@ -129,7 +131,8 @@ public sealed class HealthProber(
                         seen.Add(name);
                         var probe = _clusters.GetOrAdd(name, _ => new ClusterProbe());
                         var now = time.GetUtcNow();
-                        if (Volatile.Read(ref probe.InFlight) != 0 || probe.NextDue > now) continue;
+                        if (Volatile.Read(ref probe.InFlight) != 0 || probe.NextDue > now
+                            || Revision(cluster) < Interlocked.Read(ref probe.Written)) continue;
                         var settings = HealthProbeAnnotations.SettingsFor(cluster, options);
                         probe.NextDue = now + settings.Interval;
                         Interlocked.Exchange(ref probe.InFlight, 1);
@@ -218,7 +221,7 @@ public sealed class HealthProber(
         if (!StillHolding()) return;
         if (result.Healthy && pinned is null && result.Fingerprint is not null)
         {
-            await WriteAsync(name, () => writer.PinAsync(name, result.Fingerprint, ct));
+            await WriteAsync(probe, name, () => writer.PinAsync(name, result.Fingerprint, ct));
             pinned = result.Fingerprint;
         }
         var now = time.GetUtcNow();
@@ -226,15 +229,17 @@ public sealed class HealthProber(
         var next = probe.Hysteresis.Next(probe.Reported, result, settings, pinned, now);
         var due = probe.Reported is null || probe.Reported.Differs(next) || now - probe.Reported.Heartbeat >= options.HeartbeatInterval;
         if (!due) return;
-        if (await WriteAsync(name, () => writer.WriteStatusAsync(name, next, ct))) probe.Reported = next;
+        if (await WriteAsync(probe, name, () => writer.WriteStatusAsync(name, next, ct))) probe.Reported = next;
     }
 
-    private async Task<bool> WriteAsync(string name, Func<Task> write)
+    private static long Revision(Cluster cluster) => long.TryParse(cluster.Metadata.ResourceVersion, out var rv) ? rv : 0;
+
+    private async Task<bool> WriteAsync(ClusterProbe probe, string name, Func<Task<long>> write)
     {
         if (!StillHolding()) return false;
         try
         {
-            await write();
+            Interlocked.Exchange(ref probe.Written, await write());
             metrics.Wrote();
             return true;
         }

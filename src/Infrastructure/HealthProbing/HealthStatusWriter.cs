@@ -22,7 +22,8 @@ public sealed class HealthStatusWriter(IServiceScopeFactory scopes)
     /// <summary>The identity the prober's writes run as (a member of system:masters, which every authorizer mode allows).</summary>
     public static readonly UserInfo User = new("system:clusterregistry:health-prober", "", ["system:masters", "system:authenticated"]);
 
-    public Task WriteStatusAsync(string name, ReportedHealth health, CancellationToken ct)
+    /// <returns>The revision of the object written.</returns>
+    public Task<long> WriteStatusAsync(string name, ReportedHealth health, CancellationToken ct)
     {
         var status = new JsonObject
         {
@@ -35,10 +36,10 @@ public sealed class HealthStatusWriter(IServiceScopeFactory scopes)
     }
 
     /// <summary>Records the serving certificate's fingerprint in the pin annotation.</summary>
-    public Task PinAsync(string name, string fingerprint, CancellationToken ct) =>
+    public Task<long> PinAsync(string name, string fingerprint, CancellationToken ct) =>
         ApplyAsync(name, new JsonObject(), null, ct, new JsonObject { [HealthProbeAnnotations.PinnedCertificate] = fingerprint });
 
-    private async Task ApplyAsync(string name, JsonObject body, string? subresource, CancellationToken ct, JsonObject? annotations = null)
+    private async Task<long> ApplyAsync(string name, JsonObject body, string? subresource, CancellationToken ct, JsonObject? annotations = null)
     {
         body["apiVersion"] = ClusterResource.Info.ApiVersion;
         body["kind"] = ClusterResource.Info.Kind;
@@ -49,8 +50,9 @@ public sealed class HealthStatusWriter(IServiceScopeFactory scopes)
         scope.ServiceProvider.GetRequiredService<RequestContext>().User = User;
         var options = new WriteOptions([], FieldManager, "Strict", FieldManager);
         // Forced: the prober is the authority on these fields; a hand-written Ready is taken over, as controllers do.
-        await scope.ServiceProvider.GetRequiredService<ISender>().Send(
+        var result = await scope.ServiceProvider.GetRequiredService<ISender>().Send(
             new ApplyClusterCommand(name, JsonSerializer.SerializeToElement(body), options, Force: true, subresource), ct);
+        return long.TryParse(result.Object.Metadata.ResourceVersion, out var revision) ? revision : 0;
     }
 
     private static JsonObject Condition(string type, string status, string reason, string message, DateTimeOffset since, DateTimeOffset heartbeat) => new()

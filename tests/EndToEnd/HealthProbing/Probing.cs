@@ -14,9 +14,9 @@ public static class Probing
 
     /// <summary>Short intervals so a test sees transitions in seconds.</summary>
     public static string[] Flags(string cidrs, int failureThreshold = 2, int successThreshold = 2, string interval = "300ms",
-        string heartbeat = "1h", string lease = "15s", int maxInFlight = 10) =>
+        string heartbeat = "1h", string lease = "15s", int maxInFlight = 10, string timeout = "2s") =>
     [
-        "--health-probe-allowed-cidrs", cidrs, "--health-probe-interval", interval, "--health-probe-timeout", "2s",
+        "--health-probe-allowed-cidrs", cidrs, "--health-probe-interval", interval, "--health-probe-timeout", timeout,
         "--health-probe-failure-threshold", failureThreshold.ToString(CultureInfo.InvariantCulture),
         "--health-probe-success-threshold", successThreshold.ToString(CultureInfo.InvariantCulture),
         "--health-probe-heartbeat-interval", heartbeat, "--health-probe-lease-duration", lease,

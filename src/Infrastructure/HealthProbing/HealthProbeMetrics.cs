@@ -7,7 +7,8 @@ namespace ClusterRegistry.Infrastructure.HealthProbing;
 /// The prober's series, kube-style: <c>clusterregistry_health_probe_total</c> by result and reason,
 /// <c>clusterregistry_health_probe_duration_seconds</c>, <c>clusterregistry_health_probe_skipped_total</c> by reason
 /// (an address outside the allowed ranges is counted, never contacted), <c>clusterregistry_health_probe_status_writes_total</c>,
-/// <c>clusterregistry_health_probe_clusters</c> by Ready status, and <c>clusterregistry_health_probe_lease_held</c>
+/// <c>clusterregistry_health_probe_write_refusals_total</c> by code (404/409: the probed object was deleted or
+/// re-created meanwhile), <c>clusterregistry_health_probe_clusters</c> by Ready status, and <c>clusterregistry_health_probe_lease_held</c>
 /// (1 on the one replica that probes). No per-cluster labels: a registry may hold thousands.
 /// </summary>
 public sealed class HealthProbeMetrics
@@ -16,6 +17,7 @@ public sealed class HealthProbeMetrics
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _skipped;
     private readonly Counter<long> _writes;
+    private readonly Counter<long> _refusals;
     private int _leaseHeld;
     private Func<IReadOnlyDictionary<string, int>> _readyCounts = () => new Dictionary<string, int>();
 
@@ -27,6 +29,8 @@ public sealed class HealthProbeMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = KubeBuckets.RequestDuration });
         _skipped = meter.CreateCounter<long>("clusterregistry_health_probe_skipped_total", null, "Clusters not probed, by reason (address_not_allowed, unresolvable, no_endpoint).");
         _writes = meter.CreateCounter<long>("clusterregistry_health_probe_status_writes_total", null, "Status and pin writes made by the health prober.");
+        _refusals = meter.CreateCounter<long>("clusterregistry_health_probe_write_refusals_total", null,
+            "Prober writes the server refused, by HTTP code (404/409: the probed object was deleted or re-created meanwhile).");
         meter.CreateObservableGauge("clusterregistry_health_probe_lease_held", () => Volatile.Read(ref _leaseHeld), null,
             "1 when this replica holds the health prober's lease and probes, else 0.");
         meter.CreateObservableGauge("clusterregistry_health_probe_clusters", () => _readyCounts().Select(kv =>
@@ -48,6 +52,8 @@ public sealed class HealthProbeMetrics
     }));
 
     public void Wrote() => _writes.Add(1);
+
+    public void Refused(int code) => _refusals.Add(1, new KeyValuePair<string, object?>("code", code.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     public void LeaseHeld(bool held) => Volatile.Write(ref _leaseHeld, held ? 1 : 0);
 

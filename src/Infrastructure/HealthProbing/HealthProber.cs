@@ -221,7 +221,7 @@ public sealed class HealthProber(
         if (!StillHolding()) return;
         if (result.Healthy && pinned is null && result.Fingerprint is not null)
         {
-            await WriteAsync(probe, name, () => writer.PinAsync(name, result.Fingerprint, ct));
+            await WriteAsync(probe, name, () => writer.PinAsync(name, probe.Uid, result.Fingerprint, ct));
             pinned = result.Fingerprint;
         }
         var now = time.GetUtcNow();
@@ -229,7 +229,7 @@ public sealed class HealthProber(
         var next = probe.Hysteresis.Next(probe.Reported, result, settings, pinned, now);
         var due = probe.Reported is null || probe.Reported.Differs(next) || now - probe.Reported.Heartbeat >= options.HeartbeatInterval;
         if (!due) return;
-        if (await WriteAsync(probe, name, () => writer.WriteStatusAsync(name, next, ct))) probe.Reported = next;
+        if (await WriteAsync(probe, name, () => writer.WriteStatusAsync(name, probe.Uid, next, ct))) probe.Reported = next;
     }
 
     private static long Revision(Cluster cluster) => long.TryParse(cluster.Metadata.ResourceVersion, out var rv) ? rv : 0;
@@ -247,6 +247,7 @@ public sealed class HealthProber(
         {
             // Deleted meanwhile (404), or refused: the next probe tries again.
             logger.LogDebug("Health prober: writing cluster {Name}: {Message}", name, e.Message);
+            metrics.Refused(e.Code);
             return false;
         }
     }

@@ -13,7 +13,9 @@ namespace ClusterRegistry.Infrastructure.HealthProbing;
 /// Writes what the prober found through the same Mediator commands a client's request runs (authorization,
 /// validation, strategy, managed fields), as server-side apply under its own field manager: it owns the Ready and
 /// IdentityMismatch conditions and status.version, and the pin annotation, and nothing a user or another
-/// controller wrote.
+/// controller wrote. Every write names the probed object's uid, a precondition of the apply: a cluster deleted
+/// while it was probed is never re-created, and one re-created under the same name never gets the old endpoint's
+/// pin or status (404/409, dropped by the caller).
 /// </summary>
 public sealed class HealthStatusWriter(IServiceScopeFactory scopes)
 {
@@ -23,7 +25,7 @@ public sealed class HealthStatusWriter(IServiceScopeFactory scopes)
     public static readonly UserInfo User = new("system:clusterregistry:health-prober", "", ["system:masters", "system:authenticated"]);
 
     /// <returns>The revision of the object written.</returns>
-    public Task<long> WriteStatusAsync(string name, ReportedHealth health, CancellationToken ct)
+    public Task<long> WriteStatusAsync(string name, string uid, ReportedHealth health, CancellationToken ct)
     {
         var status = new JsonObject
         {
@@ -32,18 +34,18 @@ public sealed class HealthStatusWriter(IServiceScopeFactory scopes)
                 Condition(ReportedHealth.IdentityMismatchType, health.Mismatch, health.MismatchReason, health.MismatchMessage, health.MismatchSince, health.Heartbeat)),
         };
         if (health.Version is not null) status["version"] = new JsonObject { ["kubernetes"] = health.Version };
-        return ApplyAsync(name, new JsonObject { ["status"] = status }, "status", ct);
+        return ApplyAsync(name, uid, new JsonObject { ["status"] = status }, "status", ct);
     }
 
     /// <summary>Records the serving certificate's fingerprint in the pin annotation.</summary>
-    public Task<long> PinAsync(string name, string fingerprint, CancellationToken ct) =>
-        ApplyAsync(name, new JsonObject(), null, ct, new JsonObject { [HealthProbeAnnotations.PinnedCertificate] = fingerprint });
+    public Task<long> PinAsync(string name, string uid, string fingerprint, CancellationToken ct) =>
+        ApplyAsync(name, uid, new JsonObject(), null, ct, new JsonObject { [HealthProbeAnnotations.PinnedCertificate] = fingerprint });
 
-    private async Task<long> ApplyAsync(string name, JsonObject body, string? subresource, CancellationToken ct, JsonObject? annotations = null)
+    private async Task<long> ApplyAsync(string name, string uid, JsonObject body, string? subresource, CancellationToken ct, JsonObject? annotations = null)
     {
         body["apiVersion"] = ClusterResource.Info.ApiVersion;
         body["kind"] = ClusterResource.Info.Kind;
-        var metadata = new JsonObject { ["name"] = name };
+        var metadata = new JsonObject { ["name"] = name, ["uid"] = uid };
         if (annotations is not null) metadata["annotations"] = annotations;
         body["metadata"] = metadata;
         await using var scope = scopes.CreateAsyncScope();

@@ -25,6 +25,8 @@ public sealed class FakeClusterEndpoint : IAsyncDisposable
     private int _readyzOk;
     private int _readyzFailed;
     private int _credentialed;
+    private int _held;
+    private TaskCompletionSource? _gate;
 
     private FakeClusterEndpoint(IPAddress address, int port, TestPki ca)
     {
@@ -44,6 +46,17 @@ public sealed class FakeClusterEndpoint : IAsyncDisposable
     public int ReadyzFailed => Volatile.Read(ref _readyzFailed);
     /// <summary>Requests that carried an Authorization header or a client certificate (the prober must send none).</summary>
     public int Credentialed => Volatile.Read(ref _credentialed);
+    /// <summary>SHA-256 of the serving certificate (what the prober pins).</summary>
+    public string Fingerprint => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(_serving.RawData));
+
+    /// <summary>/readyz requests waiting at the gate (<see cref="Hold"/>).</summary>
+    public int Held => Volatile.Read(ref _held);
+
+    /// <summary>From now on /readyz waits (an endpoint that answers slowly) until <see cref="Release"/>.</summary>
+    public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Release() => _gate?.TrySetResult();
+
     /// <summary>When set, every /readyz answers 500.</summary>
     public bool Failing { get; set; }
 
@@ -87,8 +100,13 @@ public sealed class FakeClusterEndpoint : IAsyncDisposable
             await next(http);
         });
         app.MapGet("/version", () => Results.Json(new { major = "1", minor = "29", gitVersion = GitVersion, platform = "linux/amd64" }));
-        app.MapGet("/readyz", (HttpContext _) =>
+        app.MapGet("/readyz", async (HttpContext _) =>
         {
+            if (_gate is { } gate)
+            {
+                Interlocked.Increment(ref _held);
+                await gate.Task;
+            }
             var fail = Failing || Interlocked.Decrement(ref _failNext) >= 0;
             if (!fail) Interlocked.Exchange(ref _failNext, 0);
             Interlocked.Increment(ref fail ? ref _readyzFailed : ref _readyzOk);

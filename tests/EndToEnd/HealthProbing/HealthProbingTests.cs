@@ -138,4 +138,48 @@ public sealed class HealthProbingTests : IAsyncLifetime
         Assert.Null(Probing.Pin(cluster));
         Assert.Equal(0, endpoint.ReadyzOk + endpoint.ReadyzFailed);
     }
+
+    [Fact]
+    public async Task ClusterDeletedWhileProbed_StaysDeleted_AndOneRecreatedUnderTheName_GetsNoStalePin()
+    {
+        await using var slow = await FakeClusterEndpoint.StartAsync();
+        await using var other = await FakeClusterEndpoint.StartAsync();
+        var name = Api.UniqueName("probe-del");
+
+        // Deleted while its probe waits at the endpoint: the prober's pin write must not re-create it.
+        slow.Hold();
+        await Api.CreateAsync(_client, Probing.Cluster(name, slow.ServerAddress, slow.CaPem));
+        await Probing.WaitUntilAsync(() => Task.FromResult(slow.Held > 0), "a probe waiting at the slow endpoint");
+        var refused = await RefusalsAsync();
+        (await _client.DeleteAsync(Api.Item(name))).EnsureSuccessStatusCode();
+        slow.Release();
+        await Probing.WaitUntilAsync(async () => await RefusalsAsync() > refused || await ExistsAsync(name),
+            "the prober's write refused (or the deleted cluster re-created)");
+        Assert.True(slow.ReadyzOk > 0, "the held probe was answered within the probe timeout");
+        await Api.AssertAbsentAsync(_client, name);
+
+        // Deleted and re-created under the name with another endpoint while the old one is probed: no stale pin.
+        var held = slow.Held;
+        slow.Hold();
+        await Api.CreateAsync(_client, Probing.Cluster(name, slow.ServerAddress, slow.CaPem));
+        await Probing.WaitUntilAsync(() => Task.FromResult(slow.Held > held), "a probe waiting at the slow endpoint");
+        refused = await RefusalsAsync();
+        (await _client.DeleteAsync(Api.Item(name))).EnsureSuccessStatusCode();
+        await Api.CreateAsync(_client, Probing.Cluster(name, other.ServerAddress, other.CaPem));
+        slow.Release();
+        await Probing.WaitUntilAsync(async () => await RefusalsAsync() > refused, "the prober's write to the replaced cluster refused");
+        var cluster = await Probing.WaitForAsync(_client, name, c => Probing.ConditionStatus(c, "Ready") is "True" || Probing.ConditionStatus(c, "IdentityMismatch") is "True",
+            "Ready=True or IdentityMismatch=True");
+        Assert.Equal(other.Fingerprint, Probing.Pin(cluster));
+        Assert.Equal("True", Probing.ConditionStatus(cluster, "Ready"));
+        Assert.NotEqual(slow.Fingerprint, other.Fingerprint);
+    }
+
+    private Task<double> RefusalsAsync() => Probing.MetricAsync(_client, "clusterregistry_health_probe_write_refusals_total");
+
+    private async Task<bool> ExistsAsync(string name)
+    {
+        using var response = await _client.GetAsync(Api.Item(name));
+        return response.StatusCode == HttpStatusCode.OK;
+    }
 }

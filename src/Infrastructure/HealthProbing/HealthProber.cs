@@ -14,7 +14,8 @@ namespace ClusterRegistry.Infrastructure.HealthProbing;
 /// whose endpoint lies in the allowed ranges, at most <see cref="HealthProbeOptions.MaxInFlight"/> at a time, and
 /// writes Ready, IdentityMismatch and the version (<see cref="HealthStatusWriter"/>) when they change or a heartbeat
 /// is due. It renews the lease every third of its duration and stops probing as soon as a renewal fails or the
-/// lease's duration has passed since the last renewal, so two replicas never probe (and write) at once.
+/// lease's duration has passed since the last renewal; writes stop at two thirds of the lease counted from when the
+/// last renewal was sent, so two replicas never write at once.
 /// </summary>
 public sealed class HealthProber(
     HealthProbeOptions options, IObjectStorage storage, ILeaseStore leases, HealthStatusWriter writer, HealthProbeMetrics metrics,
@@ -49,6 +50,8 @@ public sealed class HealthProber(
         {
             while (!stop.IsCancellationRequested)
             {
+                // The lease runs from when the store got the request at the earliest: count from the send, not the reply.
+                var sent = Stopwatch.GetTimestamp();
                 var held = false;
                 try
                 {
@@ -58,7 +61,7 @@ public sealed class HealthProber(
                 {
                     logger.LogWarning("Health prober: cannot renew its lease: {Message}", e.Message);
                 }
-                if (held) Volatile.Write(ref _renewedAt, Stopwatch.GetTimestamp());
+                if (held) Volatile.Write(ref _renewedAt, sent);
                 metrics.LeaseHeld(held);
                 if (held && loop is null)
                 {
@@ -107,8 +110,12 @@ public sealed class HealthProber(
         probing.Dispose();
     }
 
-    /// <summary>True while the last renewal is younger than the lease: past that another replica may hold it.</summary>
-    private bool StillHolding() => Stopwatch.GetElapsedTime(Volatile.Read(ref _renewedAt)) < options.LeaseDuration;
+    /// <summary>
+    /// True while less than two thirds of the lease have passed since the last successful renewal was sent: the
+    /// lease may end a full duration after that send at the earliest, and the margin covers a write that starts just
+    /// before the cut-off (its own round trip and the store's clock rate differing from ours).
+    /// </summary>
+    private bool StillHolding() => Stopwatch.GetElapsedTime(Volatile.Read(ref _renewedAt)) < options.LeaseDuration * 2 / 3;
 
     private async Task ProbeLoopAsync(CancellationToken ct)
     {

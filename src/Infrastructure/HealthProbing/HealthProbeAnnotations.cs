@@ -17,13 +17,18 @@ public static class HealthProbeAnnotations
     /// <summary>SHA-256 of the serving certificate (DER, lower-case hex) seen on the first successful probe.</summary>
     public const string PinnedCertificate = Prefix + "pinned-certificate-sha256";
 
-    /// <summary>The settings for one cluster: the flags, overridden by its annotations where they hold a valid positive number.</summary>
+    /// <summary>
+    /// The settings for one cluster: the flags, overridden by its annotations where they hold a valid positive number.
+    /// Anyone who may edit a cluster may set these, so they are bounded by the operator's flags: the period is at
+    /// least <c>--health-probe-interval</c> (an annotation can slow its cluster's probes, never add load) and the
+    /// timeout at most <c>--health-probe-timeout</c> (no cluster holds an in-flight slot longer than the operator allows).
+    /// </summary>
     public static ProbeSettings SettingsFor(Cluster cluster, HealthProbeOptions options)
     {
         var a = cluster.Metadata.Annotations;
         return new ProbeSettings(
-            Positive(a, PeriodSeconds) is { } period ? TimeSpan.FromSeconds(period) : options.Interval,
-            Positive(a, TimeoutSeconds) is { } timeout ? TimeSpan.FromSeconds(timeout) : options.Timeout,
+            Positive(a, PeriodSeconds) is { } period && TimeSpan.FromSeconds(period) > options.Interval ? TimeSpan.FromSeconds(period) : options.Interval,
+            Positive(a, TimeoutSeconds) is { } timeout && TimeSpan.FromSeconds(timeout) < options.Timeout ? TimeSpan.FromSeconds(timeout) : options.Timeout,
             Positive(a, FailureThreshold) ?? options.FailureThreshold,
             Positive(a, SuccessThreshold) ?? options.SuccessThreshold);
     }

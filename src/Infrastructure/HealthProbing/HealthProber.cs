@@ -140,10 +140,12 @@ public sealed class HealthProber(
                         var now = time.GetUtcNow();
                         if (Volatile.Read(ref probe.InFlight) != 0 || probe.NextDue > now
                             || Revision(cluster) < Interlocked.Read(ref probe.Written)) continue;
+                        // All slots busy: the rest wait for the next tick rather than this loop blocking on
+                        // slow endpoints (a cluster whose probe still runs is skipped above).
+                        if (!slots.Wait(0, CancellationToken.None)) continue;
                         var settings = HealthProbeAnnotations.SettingsFor(cluster, options);
                         probe.NextDue = now + settings.Interval;
                         Interlocked.Exchange(ref probe.InFlight, 1);
-                        await slots.WaitAsync(ct);
                         running.RemoveAll(t => t.IsCompleted);
                         running.Add(Task.Run(async () =>
                         {

@@ -52,6 +52,13 @@ public sealed class AllowedRangesTests
         var name = Api.UniqueName("off");
         await Api.CreateAsync(client, Probing.Cluster(name, endpoint.ServerAddress, endpoint.CaPem));
 
+        // The control: the same flags with the range allowed probe their own endpoint several times meanwhile.
+        await using var controlEndpoint = await FakeClusterEndpoint.StartAsync();
+        await using var control = await ServerProcess.StartAsync(null, null, Probing.Flags("127.0.0.0/8"));
+        using var controlClient = control.CreateClient();
+        await Api.CreateAsync(controlClient, Probing.Cluster(Api.UniqueName("on"), controlEndpoint.ServerAddress, controlEndpoint.CaPem));
+        await Probing.WaitUntilAsync(() => Task.FromResult(controlEndpoint.ReadyzOk >= 5), "five probes by the control server");
+
         // No prober is registered at all: its series (always exported when it runs) are absent.
         var metrics = await client.GetStringAsync("/metrics");
         Assert.DoesNotContain("clusterregistry_health_probe_lease_held", metrics);

@@ -143,14 +143,6 @@ public sealed class ServerProcess : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    /// <summary>Kills the process at once (SIGKILL): no shutdown runs, nothing it holds is released.</summary>
-    public async Task KillAsync()
-    {
-        if (_process.HasExited) return;
-        _process.Kill();
-        await _process.WaitForExitAsync();
-    }
-
     /// <summary>Stops the process (SIGTERM, then kill) and keeps the data directory.</summary>
     public async Task StopAsync()
     {
@@ -165,6 +157,14 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             _process.Kill(entireProcessTree: true);
         }
+    }
+
+    /// <summary>Kills the process at once (SIGKILL: no shutdown, no flush), as a crash would, and keeps the data directory.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill();
+        await _process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

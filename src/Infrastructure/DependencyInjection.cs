@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Application.Clusters;
+using ClusterRegistry.Infrastructure.HealthProbing;
 using ClusterRegistry.Infrastructure.Storage;
 using ClusterRegistry.Infrastructure.Storage.Caching;
 using ClusterRegistry.Infrastructure.Storage.Compaction;
@@ -25,6 +26,7 @@ public static class DependencyInjection
     {
         services.AddStorage(storage, options.CompactionInterval, options.WatchCache);
         services.AddSingleton(sp => StorageBackends.FailureLog(storage, options, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHealthProbing(options.HealthProbing, storage);
         return services;
     }
 

@@ -23,4 +23,7 @@ public sealed record InfrastructureOptions
 
     /// <summary>The watch cache in front of the store; null: every request reads the store.</summary>
     public WatchCacheOptions? WatchCache { get; init; } = new();
+
+    /// <summary>The opt-in health prober; off unless address ranges are allowed.</summary>
+    public HealthProbing.HealthProbeOptions HealthProbing { get; init; } = new();
 }

@@ -70,6 +70,9 @@ public sealed record ServerOptions
     /// <summary>An OTLP/HTTP collector (e.g. <c>http://127.0.0.1:4318</c>) to send traces to; null: no tracing.</summary>
     public Uri? TracingOtlpEndpoint { get; init; }
 
+    /// <summary>The opt-in health prober (<c>--health-probe-*</c>); off unless address ranges are allowed.</summary>
+    public Infrastructure.HealthProbing.HealthProbeOptions HealthProbing { get; init; } = new();
+
     /// <summary>The storage settings, for the infrastructure layer.</summary>
     public InfrastructureOptions Infrastructure => new()
     {
@@ -83,6 +86,7 @@ public sealed record ServerOptions
         EtcdKeyFile = EtcdKeyFile,
         CompactionInterval = CompactionInterval,
         WatchCache = WatchCache ? new WatchCacheOptions() : null,
+        HealthProbing = HealthProbing,
     };
 
     public string EffectiveCertDir => CertDir ?? Path.Combine(DataDir, "certs");

@@ -40,7 +40,7 @@ public static class Transforms
 /// <summary>
 /// Writes API objects in the representation the client asked for. Accept is a list in preference order; the first
 /// range the server can produce wins, and when none can, the answer is 406 (never when JSON is acceptable). Plain
-/// JSON of a shared <see cref="ClusterVersion"/> is written from its encoded bytes; lists join their items' bytes.
+/// JSON of a shared <see cref="SharedCluster"/> is written from its encoded bytes; lists join their items' bytes.
 /// </summary>
 public static class ResponseWriter
 {
@@ -79,10 +79,10 @@ public static class ResponseWriter
 
     /// <summary>Writes one cluster, transformed as negotiated.</summary>
     public static Task WriteClusterAsync(HttpContext http, int status, Cluster cluster, Representation rep) =>
-        WriteClusterAsync(http, status, new ClusterVersion(cluster), rep);
+        WriteClusterAsync(http, status, new SharedCluster(cluster), rep);
 
     /// <summary>Writes one cluster version, transformed as negotiated; plain JSON is its encoded bytes.</summary>
-    public static async Task WriteClusterAsync(HttpContext http, int status, ClusterVersion version, Representation rep)
+    public static async Task WriteClusterAsync(HttpContext http, int status, SharedCluster version, Representation rep)
     {
         if (rep.IsPlainJson)
         {
@@ -104,7 +104,7 @@ public static class ResponseWriter
 
     /// <summary>Writes a cluster list (deletecollection's answer), transformed as negotiated.</summary>
     public static Task WriteClusterListAsync(HttpContext http, ClusterList list, Representation rep) =>
-        WriteClusterListAsync(http, new ClusterVersionList(list.Metadata, list.Items.Select(c => new ClusterVersion(c)).ToList()), rep);
+        WriteClusterListAsync(http, new ClusterVersionList(list.Metadata, list.Items.Select(c => new SharedCluster(c)).ToList()), rep);
 
     /// <summary>Writes a list of cluster versions, transformed as negotiated; plain JSON joins the items' encoded bytes.</summary>
     public static async Task WriteClusterListAsync(HttpContext http, ClusterVersionList list, Representation rep)

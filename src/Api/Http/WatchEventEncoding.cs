@@ -10,7 +10,7 @@ namespace ClusterRegistry.Api.Http;
 
 /// <summary>
 /// Watch event lines: compact JSON and a newline. An event of a plain JSON watch wraps the version's encoded bytes
-/// (shared by every watcher, see <see cref="ClusterVersion"/>) between a frame per event type, so fan-out to N
+/// (shared by every watcher, see <see cref="SharedCluster"/>) between a frame per event type, so fan-out to N
 /// watchers encodes each version once; transformed payloads (Table, PartialObjectMetadata) and errors are encoded per event.
 /// </summary>
 public static class WatchEventEncoding
@@ -22,7 +22,7 @@ public static class WatchEventEncoding
     }.ToDictionary(t => t, Prefix);
 
     /// <summary>Writes one event whose object is <paramref name="version"/> as it is.</summary>
-    public static void Write(PipeWriter body, string type, ClusterVersion version)
+    public static void Write(PipeWriter body, string type, SharedCluster version)
     {
         body.Write(Prefixes.TryGetValue(type, out var prefix) ? prefix : Prefix(type));
         body.Write(version.Json.Span);

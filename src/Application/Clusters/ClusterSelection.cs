@@ -31,5 +31,5 @@ public sealed class ClusterSelection
         });
 
     /// <summary>A storage filter; it decodes each candidate, so use it only when the selection is not everything.</summary>
-    public Func<StoredObject, bool>? ToFilter() => IsEverything ? null : stored => Matches(ClusterVersion.Of(stored).Object);
+    public Func<StoredObject, bool>? ToFilter() => IsEverything ? null : stored => Matches(SharedCluster.Of(stored).Object);
 }

@@ -30,7 +30,7 @@ public sealed class ClusterUpdates(IObjectStorage storage, IRequestContext conte
                          ?? throw ApiErrors.NotFound(R, name);
             // The latest version is only read (compared, and answered for a no-op): the shared decoded one will do,
             // which the watch cache has usually decoded already. The change works on a private copy.
-            var current = ClusterVersion.Of(stored).Object;
+            var current = SharedCluster.Of(stored).Object;
             var updated = tryUpdate(ClusterCodec.Decode(stored));
 
             if (string.IsNullOrEmpty(updated.Metadata.ResourceVersion))

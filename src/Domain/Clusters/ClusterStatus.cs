@@ -10,6 +10,16 @@ public sealed class ClusterStatus
     [Description("Conditions is an array of current cluster conditions, at most one per type.")]
     [ListMapKeys("type")]
     public List<ClusterCondition>? Conditions { get; set; }
+    [Description("Version is what the cluster's API server reports about itself, as last observed by the registry's health prober.")]
+    public ClusterVersion? Version { get; set; }
+}
+
+/// <summary>The versions a cluster reports (new; the shape of ClusterProfile's and ManagedCluster's status.version).</summary>
+[Description("ClusterVersion contains the versions a cluster reports.")]
+public sealed class ClusterVersion
+{
+    [Description("Kubernetes is the gitVersion the API server reports on /version, e.g. v1.20.2.")]
+    public string? Kubernetes { get; set; }
 }
 
 /// <summary>One observed condition of a cluster; at most one per type.</summary>

@@ -13,6 +13,7 @@ public sealed class ServerFlags
     private readonly ServingFlags _serving = new();
     private readonly AuthenticationFlags _authentication = new();
     private readonly OperationFlags _operation = new();
+    private readonly HealthProbeFlags _healthProbe = new();
 
     /// <summary>What aggregated leaves of the standalone-only settings (its host authenticates and authorizes).</summary>
     private static readonly ServerOptions AggregatedBase = new()
@@ -26,12 +27,12 @@ public sealed class ServerFlags
 
     /// <summary>The groups in the order their complaints are reported.</summary>
     private IEnumerable<IFlagGroup> Groups(bool standalone) => standalone
-        ? [_removed, _tokens, _authorization, _audit, _storage, _serving, _authentication, _operation]
-        : [_removed, _audit, _storage, _serving, _authentication, _operation];
+        ? [_removed, _tokens, _authorization, _audit, _storage, _serving, _authentication, _operation, _healthProbe]
+        : [_removed, _audit, _storage, _serving, _authentication, _operation, _healthProbe];
 
     /// <summary>The options both server commands take.</summary>
     public IEnumerable<Option> Shared =>
-        new IFlagGroup[] { _serving, _storage, _operation, _authentication, _audit, _removed }.SelectMany(g => g.Options);
+        new IFlagGroup[] { _serving, _storage, _operation, _authentication, _audit, _healthProbe, _removed }.SelectMany(g => g.Options);
 
     /// <summary>The options only <c>standalone</c> takes.</summary>
     public IEnumerable<Option> StandaloneOnly => _tokens.Options.Concat(_authorization.Options);

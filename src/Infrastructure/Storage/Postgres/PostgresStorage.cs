@@ -14,7 +14,7 @@ namespace ClusterRegistry.Infrastructure.Storage.Postgres;
 /// object row and an event row and sends a NOTIFY; each replica LISTENs, reads new events from the table and fans
 /// them out, so a lost notification only delays an event (a poll catches up) and never drops it.
 /// </summary>
-public sealed class PostgresStorage : IObjectStorage, IAsyncDisposable
+public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
 {
     public const string Channel = "clusterregistry_events";
     private const int EventBatch = RelationalWatch.EventBatch;

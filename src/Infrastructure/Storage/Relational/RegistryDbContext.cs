@@ -13,6 +13,7 @@ public class RegistryDbContext : DbContext
     public DbSet<ObjectRow> Objects => Set<ObjectRow>();
     public DbSet<EventRow> Events => Set<EventRow>();
     public DbSet<StoreStateRow> State => Set<StoreStateRow>();
+    public DbSet<LeaseRow> Leases => Set<LeaseRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -45,6 +46,14 @@ public class RegistryDbContext : DbContext
             e.Property(o => o.Id).HasColumnName("id").ValueGeneratedNever();
             e.Property(o => o.CurrentRevision).HasColumnName("current_revision");
             e.Property(o => o.CompactedRevision).HasColumnName("compacted_revision");
+        });
+        b.Entity<LeaseRow>(e =>
+        {
+            e.ToTable("leases");
+            e.HasKey(o => o.Name);
+            e.Property(o => o.Name).HasColumnName("name");
+            e.Property(o => o.Holder).HasColumnName("holder");
+            e.Property(o => o.ExpiresAtMs).HasColumnName("expires_at_ms");
         });
     }
 }

@@ -32,3 +32,12 @@ public sealed class StoreStateRow
     /// <summary>Events at or below this revision have been pruned; reads and watches from before it are Expired.</summary>
     public long CompactedRevision { get; set; }
 }
+
+/// <summary>A named lease (<see cref="RelationalLeaseStore"/>): who holds it and until when, in the database's clock.</summary>
+public sealed class LeaseRow
+{
+    public string Name { get; set; } = "";
+    public string Holder { get; set; } = "";
+    /// <summary>Expiry in Unix milliseconds.</summary>
+    public long ExpiresAtMs { get; set; }
+}

@@ -11,7 +11,9 @@ namespace ClusterRegistry.Application.Clusters.Commands.ApplyCluster;
 
 /// <summary>
 /// Merges the applied configuration into the live object with field ownership (see <see cref="ManagedFields"/>),
-/// creating the object when it does not exist; conflicts are 409 unless forced.
+/// creating the object when it does not exist; conflicts are 409 unless forced. A <c>metadata.uid</c> in the applied
+/// configuration is a precondition (as in k8s GuaranteedUpdate): the apply then never creates (404 when the object
+/// is gone) and a live object with another uid (deleted and re-created under the name) is a 409.
 /// </summary>
 public sealed class ApplyClusterHandler(IObjectStorage storage, ClusterCreation creation, ClusterUpdates updates, IClock clock, IRequestContext context)
     : ICommandHandler<ApplyClusterCommand, ApplyResult>
@@ -24,10 +26,11 @@ public sealed class ApplyClusterHandler(IObjectStorage storage, ClusterCreation 
         var manager = command.Options.FieldManager!;
         var status = command.Subresource == "status";
 
+        var uid = (applied["metadata"] as JsonObject)?["uid"] is JsonValue v && v.TryGetValue<string>(out var u) && u.Length > 0 ? u : null;
         var exists = await StorageErrors.Guard(() => storage.GetAsync(ClusterKeys.For(command.Name), ct), command.Name, "get") is not null;
         if (!exists)
         {
-            if (status) throw ApiErrors.NotFound(R, command.Name);
+            if (status || uid is not null) throw ApiErrors.NotFound(R, command.Name);
             var outcome = ManagedFields.ApplyConfiguration(null, applied, manager, command.Force, null, clock.UtcNow);
             var cluster = ToCluster(outcome.Merged!);
             var created = await creation.CreateAsync(cluster, command.Options.IsDryRun, manager: null, ct);
@@ -36,6 +39,9 @@ public sealed class ApplyClusterHandler(IObjectStorage storage, ClusterCreation 
 
         var updated = await updates.GuaranteedUpdateAsync(command.Name, live =>
         {
+            if (uid is not null && uid != live.Metadata.Uid)
+                throw ApiErrors.Conflict(R with { Resource = R.Kind }, command.Name,
+                    $"the UID in the precondition ({uid}) does not match the UID in record ({live.Metadata.Uid}). The object might have been deleted and then recreated");
             var outcome = ManagedFields.ApplyConfiguration(live, applied, manager, command.Force, command.Subresource, clock.UtcNow);
             if (outcome.Conflicts.Count > 0) throw ManagedFields.ConflictError(outcome.Conflicts);
             return ToCluster(outcome.Merged!);

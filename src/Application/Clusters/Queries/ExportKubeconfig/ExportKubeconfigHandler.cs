@@ -38,7 +38,7 @@ public sealed class ExportKubeconfigsHandler(IObjectStorage storage, IRequestCon
         var builder = new KubeconfigBuilder(query.Client, context.AddWarning);
         foreach (var item in page.Items)
         {
-            var cluster = ClusterVersion.Of(item).Object;
+            var cluster = SharedCluster.Of(item).Object;
             // One cluster without an endpoint for this caller must not cost the others: leave it out and say so.
             if (!builder.TryAdd(cluster))
                 context.AddWarning($"cluster \"{cluster.Metadata.Name}\" left out: no server endpoint for client address {query.Client?.ToString() ?? "(unknown)"}");

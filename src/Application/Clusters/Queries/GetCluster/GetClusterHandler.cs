@@ -5,12 +5,12 @@ using Mediator;
 
 namespace ClusterRegistry.Application.Clusters.Queries.GetCluster;
 
-public sealed class GetClusterHandler(IObjectStorage storage) : IQueryHandler<GetClusterQuery, ClusterVersion>
+public sealed class GetClusterHandler(IObjectStorage storage) : IQueryHandler<GetClusterQuery, SharedCluster>
 {
-    public async ValueTask<ClusterVersion> Handle(GetClusterQuery query, CancellationToken ct)
+    public async ValueTask<SharedCluster> Handle(GetClusterQuery query, CancellationToken ct)
     {
         var stored = await StorageErrors.Guard(() => storage.GetAsync(ClusterKeys.For(query.Name), ct), query.Name, "get")
                      ?? throw ApiErrors.NotFound(ClusterResource.Info, query.Name);
-        return ClusterVersion.Of(stored);
+        return SharedCluster.Of(stored);
     }
 }

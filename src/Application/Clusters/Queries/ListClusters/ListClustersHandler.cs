@@ -60,8 +60,8 @@ public sealed class ListClustersHandler(IObjectStorage storage) : IQueryHandler<
         }
 
         var meta = new ListMeta { ResourceVersion = ResourceVersion.Format(page.Revision) };
-        var items = new ClusterVersion[page.Items.Count];
-        for (var i = 0; i < items.Length; i++) items[i] = ClusterVersion.Of(page.Items[i]);
+        var items = new SharedCluster[page.Items.Count];
+        for (var i = 0; i < items.Length; i++) items[i] = SharedCluster.Of(page.Items[i]);
         if (page.HasMore && page.Items.Count > 0)
         {
             meta.Continue = new ContinueToken(page.Revision, page.Items[^1].Key).Encode();

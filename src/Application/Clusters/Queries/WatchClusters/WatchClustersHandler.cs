@@ -37,7 +37,7 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
                 () => storage.ListAsync(ClusterKeys.Prefix, new ListRange(Filter: selection.ToFilter(), Labels: selection.Labels,
                     NotOlderThan: p.ResourceVersion == "0" ? 0 : null), ct), "", "watch");
             foreach (var item in page.Items)
-                yield return new ClusterWatchEvent(WatchEventType.Added, ClusterVersion.Of(item));
+                yield return new ClusterWatchEvent(WatchEventType.Added, SharedCluster.Of(item));
             from = page.Revision;
             if (p.SendInitialEvents == true && p.AllowWatchBookmarks)
                 yield return Bookmark(from, initialEventsEnd: true);
@@ -132,15 +132,15 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
     {
         // The event's object is shared by every watcher (the watch cache hands out one per event): decoded and encoded once.
         var reported = e.Reported();
-        var current = e.Type != StorageEventType.Deleted && reported is not null ? ClusterVersion.Of(reported) : null;
+        var current = e.Type != StorageEventType.Deleted && reported is not null ? SharedCluster.Of(reported) : null;
         // The previous state decides Added/Modified/Deleted only under a selector, and is the object of a delete; an
         // unselective watcher of an update never needs it (decoding it per watcher and event was most of the cost
         // of fanning one update out to thousands of watchers). A delete reports the last state at the delete's
         // revision, which is the event's object.
-        ClusterVersion? previous = null;
-        ClusterVersion Previous() => previous ??= e.Type == StorageEventType.Deleted && reported is not null
-            ? ClusterVersion.Of(reported)
-            : new ClusterVersion(ClusterCodec.Decode(e.PrevValue!.Value, e.Revision));
+        SharedCluster? previous = null;
+        SharedCluster Previous() => previous ??= e.Type == StorageEventType.Deleted && reported is not null
+            ? SharedCluster.Of(reported)
+            : new SharedCluster(ClusterCodec.Decode(e.PrevValue!.Value, e.Revision));
         var curMatches = current is not null && selection.Matches(current.Object);
         var prevMatches = e.PrevValue is not null && (selection.IsEverything && e.Type != StorageEventType.Deleted || selection.Matches(Previous().Object));
         return e.Type switch
@@ -153,7 +153,7 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
         };
     }
 
-    private static ClusterWatchEvent Bookmark(long revision, bool initialEventsEnd) => new(WatchEventType.Bookmark, new ClusterVersion(new Cluster
+    private static ClusterWatchEvent Bookmark(long revision, bool initialEventsEnd) => new(WatchEventType.Bookmark, new SharedCluster(new Cluster
     {
         ApiVersion = ClusterResource.Info.ApiVersion,
         Kind = ClusterResource.Info.Kind,

@@ -17,7 +17,7 @@ public sealed record WatchClustersQuery(ListParameters Parameters) : IStreamQuer
 }
 
 /// <summary>One watch event: <see cref="Object"/> for ADDED/MODIFIED/DELETED/BOOKMARK, <see cref="Error"/> for ERROR.</summary>
-public sealed record ClusterWatchEvent(string Type, ClusterVersion? Object, Status? Error = null)
+public sealed record ClusterWatchEvent(string Type, SharedCluster? Object, Status? Error = null)
 {
     /// <summary>
     /// The first item of every stream, yielded once the request passed validation and authorization: it lets the

@@ -10,7 +10,7 @@ namespace ClusterRegistry.Application.Clusters;
 /// bytes and a watch event wraps them, so a version served from the watch cache is encoded once for every request
 /// and watcher. Both are read-only: nobody may change <see cref="Object"/> once it is shared.
 /// </summary>
-public sealed class ClusterVersion(Cluster obj)
+public sealed class SharedCluster(Cluster obj)
 {
     private byte[]? _json;
 
@@ -20,5 +20,5 @@ public sealed class ClusterVersion(Cluster obj)
     public ReadOnlyMemory<byte> Json => Volatile.Read(ref _json) ?? (_json = ApiJson.Serialize(Object));
 
     /// <summary>The shared version of a stored object (decoded once per <see cref="StoredObject"/> instance).</summary>
-    public static ClusterVersion Of(StoredObject stored) => stored.Decoded(static s => new ClusterVersion(ClusterCodec.Decode(s)));
+    public static SharedCluster Of(StoredObject stored) => stored.Decoded(static s => new SharedCluster(ClusterCodec.Decode(s)));
 }

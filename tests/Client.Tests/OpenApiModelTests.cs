@@ -10,7 +10,7 @@ namespace ClusterRegistry.Tests.Client;
 /// The client's hand-written models against the OpenAPI the real server serves (v2 and v3): every property of every
 /// clusterregistry schema has a model property of the same JSON name and matching type, every model property is in
 /// the schema, and every served clusterregistry schema has a model. A field added to or renamed in the server's types
-/// fails here until the client follows (ADR-0XX-client).
+/// fails here until the client follows (ADR-013-client).
 /// </summary>
 [Collection(RegistryServerCollection.Name)]
 public sealed class OpenApiModelTests(RegistryServerFixture fixture)

@@ -8,7 +8,7 @@ namespace ClusterRegistry.Client.Models;
 /// A cluster in the registry (<c>clusterregistry.k8s.io/v1alpha1</c> <c>Cluster</c>, cluster-scoped). It is a
 /// KubernetesClient object, so <see cref="GenericClient"/>, <c>KubernetesJson</c>, <c>KubernetesYaml</c> and the
 /// model extensions (labels, finalizers, owner references) work with it. The served OpenAPI schema is checked against
-/// these properties by the client tests (ADR-0XX-client).
+/// these properties by the client tests (ADR-013-client).
 /// </summary>
 [KubernetesEntity(Group = KubeGroup, Kind = KubeKind, ApiVersion = KubeApiVersion, PluralName = KubePluralName)]
 public sealed class Cluster : IKubernetesObject<V1ObjectMeta>, ISpec<ClusterSpec>, IStatus<ClusterStatus>

@@ -10,7 +10,7 @@ namespace ClusterRegistry.Infrastructure.Storage.Embedded;
 /// Group commit, as etcd batches its backend writes: writes queue up while the previous group is being made durable,
 /// and the next group commits them together in one transaction and one fsync (synchronous=FULL), so throughput grows
 /// with concurrency while every write is still durable before it is acknowledged. See
-/// docs/decisions/ADR-0XX-embedded-group-commit.md.
+/// docs/decisions/ADR-017-storage-group-commit-and-write-nonces.md.
 /// </summary>
 /// <remarks>
 /// Within a group each write runs its own precondition check and its own SaveChanges, against the state the writes

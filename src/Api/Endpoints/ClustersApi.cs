@@ -138,11 +138,13 @@ public static class ClustersApi
 
     private static async Task Delete(HttpContext http, string name, ISender sender)
     {
+        // Before the delete runs, as kube-apiserver: an unacceptable Accept is a 406 with the object still there.
+        var rep = ResponseWriter.Negotiate(http.Request, Transforms.Object);
         var options = await DeleteOptionsFrom(http);
         var result = await sender.Send(new DeleteClusterCommand(name, options), http.RequestAborted);
         if (!result.Deleted)
         {
-            await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status200OK, result.Object, ResponseWriter.Negotiate(http.Request, Transforms.Object));
+            await ResponseWriter.WriteClusterAsync(http, StatusCodes.Status200OK, result.Object, rep);
             return;
         }
         var r = ClusterResource.Info;
@@ -156,10 +158,11 @@ public static class ClustersApi
 
     private static async Task DeleteCollection(HttpContext http, ISender sender)
     {
+        var rep = ResponseWriter.Negotiate(http.Request, Transforms.List);
         var options = await DeleteOptionsFrom(http);
         var list = await sender.Send(new DeleteClustersCommand(
             QueryParams.String(http.Request, "labelSelector"), QueryParams.String(http.Request, "fieldSelector"), options), http.RequestAborted);
-        await ResponseWriter.WriteClusterListAsync(http, list, ResponseWriter.Negotiate(http.Request, Transforms.List));
+        await ResponseWriter.WriteClusterListAsync(http, list, rep);
     }
 
     /// <summary>DeleteOptions come in the body (what every client sends) or, when it is empty, as query parameters.</summary>

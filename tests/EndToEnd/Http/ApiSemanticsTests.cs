@@ -420,6 +420,12 @@ public sealed class ApiSemanticsTests(ServerFixture fixture) : IClassFixture<Ser
         }
         using (var list = await Api.SendAsync(_http, HttpMethod.Get, Api.Collection, accept: accept))
             await Api.AssertFailureAsync(list, HttpStatusCode.NotAcceptable, "NotAcceptable");
+        // A delete is refused before it runs, as kube-apiserver negotiates first: the object is still there.
+        using (var delete = await Api.SendAsync(_http, HttpMethod.Delete, Api.Item(name), accept: accept))
+            await Api.AssertFailureAsync(delete, HttpStatusCode.NotAcceptable, "NotAcceptable");
+        using (var deleteAll = await Api.SendAsync(_http, HttpMethod.Delete, Api.Collection + "?fieldSelector=metadata.name%3D" + name, accept: accept))
+            await Api.AssertFailureAsync(deleteAll, HttpStatusCode.NotAcceptable, "NotAcceptable");
+        Assert.Equal(name, (await Api.GetAsync(_http, name)).GetProperty("metadata").GetProperty("name").GetString());
     }
 
     [Fact]

@@ -71,6 +71,9 @@ public sealed partial class EmbeddedStorage
     private async Task CommitGroupAsync(List<PendingWrite> group)
     {
         var applied = new List<(PendingWrite Write, StorageEvent Change)>(group.Count);
+        // Refusals are judged against the group's earlier writes, which are not durable yet: they are answered only
+        // after the commit, so no client is told of a state the store then failed to keep.
+        var refused = new List<(PendingWrite Write, StorageException Error)>();
         var revision = _current;
         var failing = group[0];
         try
@@ -81,11 +84,20 @@ public sealed partial class EmbeddedStorage
             foreach (var write in group)
             {
                 failing = write;
-                if (await StageAsync(db, write, revision + 1) is not { } change) continue;
+                var (change, refusal) = await StageAsync(db, write, revision + 1);
+                if (refusal is not null)
+                {
+                    refused.Add((write, refusal));
+                    continue;
+                }
                 revision++;
-                applied.Add((write, change));
+                applied.Add((write, change!));
             }
-            if (applied.Count == 0) return;
+            if (applied.Count == 0)
+            {
+                foreach (var (write, error) in refused) write.Done.TrySetException(error);
+                return;
+            }
             await db.State.ExecuteUpdateAsync(s => s.SetProperty(x => x.CurrentRevision, revision));
             failing = applied[^1].Write;
             await tx.CommitAsync(CancellationToken.None);
@@ -106,15 +118,23 @@ public sealed partial class EmbeddedStorage
         }
         Volatile.Write(ref _current, revision);
         _faults.WriteSucceeded();
-        foreach (var (_, change) in applied) _broadcaster.Publish(change);
-        foreach (var (write, change) in applied) write.Done.TrySetResult(change.Revision);
+        foreach (var (write, error) in refused) write.Done.TrySetException(error);
+        try
+        {
+            foreach (var (_, change) in applied) _broadcaster.Publish(change);
+        }
+        finally
+        {
+            // The writes are durable whatever publishing did; their callers are answered, and the loop goes on.
+            foreach (var (write, change) in applied) write.Done.TrySetResult(change.Revision);
+        }
     }
 
     /// <summary>
-    /// Checks and stages one write at <paramref name="revision"/> and saves it into the open transaction; null when it
-    /// failed on its own (its caller has been told why, and nothing of it stays in the transaction).
+    /// Checks and stages one write at <paramref name="revision"/> and saves it into the open transaction; or the
+    /// reason it failed on its own (nothing of it stays in the transaction).
     /// </summary>
-    private static async Task<StorageEvent?> StageAsync(RegistryDbContext db, PendingWrite write, long revision)
+    private static async Task<(StorageEvent? Change, StorageException? Refusal)> StageAsync(RegistryDbContext db, PendingWrite write, long revision)
     {
         try
         {
@@ -122,21 +142,19 @@ public sealed partial class EmbeddedStorage
             var change = RelationalWrites.Stage(db, row, write.Key, write.Expected, write.Value, revision);
             await db.SaveChangesAsync();
             db.ChangeTracker.Clear();
-            return change;
+            return (change, null);
         }
         catch (StorageException e)
         {
             // The precondition failed before anything was staged.
-            write.Done.TrySetException(e);
-            return null;
+            return (null, e);
         }
         catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: SqliteCodes.Constraint })
         {
             // EF rolled the transaction back to the savepoint it set before this SaveChanges; the entities it could not
             // save are forgotten so the next write of the group does not save them again.
             db.ChangeTracker.Clear();
-            write.Done.TrySetException(new StorageException(StorageErrorCode.KeyExists, write.Key, "key exists", inner: e));
-            return null;
+            return (null, new StorageException(StorageErrorCode.KeyExists, write.Key, "key exists", inner: e));
         }
     }
 

@@ -76,6 +76,9 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
         StorageException s => s,
         TimeoutException or NpgsqlException { InnerException: TimeoutException } => new StorageException(StorageErrorCode.Timeout, key, e.Message, inner: e),
         OperationCanceledException => new StorageException(StorageErrorCode.Timeout, key, "the database did not answer in time", inner: e),
+        // EF's execution strategy wraps Npgsql's timeouts ("likely due to a transient failure"): still a timeout.
+        InvalidOperationException { InnerException: NpgsqlException { InnerException: TimeoutException } } =>
+            new StorageException(StorageErrorCode.Timeout, key, e.InnerException.Message, inner: e),
         _ => new StorageException(StorageErrorCode.Unreachable, key, e.Message, inner: e),
     };
 

@@ -22,7 +22,7 @@ public sealed class OpenApiModelTests(RegistryServerFixture fixture)
     private static readonly Dictionary<string, Type> Models = new[]
     {
         typeof(Cluster), typeof(ClusterList), typeof(ClusterSpec), typeof(KubernetesApiEndpoints), typeof(ServerAddressByClientCidr),
-        typeof(AuthInfo), typeof(AuthProviderConfig), typeof(AuthProviderType), typeof(ClusterStatus), typeof(ClusterCondition),
+        typeof(AuthInfo), typeof(AuthProviderConfig), typeof(AuthProviderType), typeof(ClusterStatus), typeof(ClusterVersion), typeof(ClusterCondition),
     }.ToDictionary(t => Ours + (t == typeof(ServerAddressByClientCidr) ? "ServerAddressByClientCIDR" : t.Name));
 
     /// <summary>

@@ -8,6 +8,18 @@ public sealed class ClusterStatus
     /// <summary>Current conditions, at most one per type (a map keyed by type).</summary>
     [JsonPropertyName("conditions")]
     public IList<ClusterCondition>? Conditions { get; set; }
+
+    /// <summary>What the cluster's API server reports about itself, as last observed by the registry's health prober.</summary>
+    [JsonPropertyName("version")]
+    public ClusterVersion? Version { get; set; }
+}
+
+/// <summary>The versions a cluster reports.</summary>
+public sealed class ClusterVersion
+{
+    /// <summary>The gitVersion the cluster's API server reports on <c>/version</c>, e.g. <c>v1.20.2</c>.</summary>
+    [JsonPropertyName("kubernetes")]
+    public string? Kubernetes { get; set; }
 }
 
 /// <summary>One observed condition of a cluster.</summary>

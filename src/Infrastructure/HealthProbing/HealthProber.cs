@@ -130,6 +130,7 @@ public sealed class HealthProber(
             while (!ct.IsCancellationRequested)
             {
                 var seen = new HashSet<string>();
+                var full = false;
                 try
                 {
                     foreach (var cluster in await ListAsync(ct))
@@ -140,9 +141,15 @@ public sealed class HealthProber(
                         var now = time.GetUtcNow();
                         if (Volatile.Read(ref probe.InFlight) != 0 || probe.NextDue > now
                             || Revision(cluster) < Interlocked.Read(ref probe.Written)) continue;
-                        // All slots busy: the rest wait for the next tick rather than this loop blocking on
-                        // slow endpoints (a cluster whose probe still runs is skipped above).
-                        if (!slots.Wait(0, CancellationToken.None)) continue;
+                        // A slot is taken as soon as one frees, but the loop waits at most one tick in a round: when
+                        // slow endpoints hold every slot, the rest wait for the next round instead of the loop
+                        // blocking on them (a cluster whose probe still runs is skipped above).
+                        if (full) continue;
+                        if (!await slots.WaitAsync(tick, ct))
+                        {
+                            full = true;
+                            continue;
+                        }
                         var settings = HealthProbeAnnotations.SettingsFor(cluster, options);
                         probe.NextDue = now + settings.Interval;
                         Interlocked.Exchange(ref probe.InFlight, 1);

@@ -109,13 +109,15 @@ public static class ManagedFields
         foreach (var path in dropped.Paths.OrderByDescending(p => p.Length)) FieldNavigator.Remove(merged, Shape, path);
 
         var result = others.Where(e => e.Fields.Count > 0).ToList();
-        // An apply that changes neither the object nor who owns what keeps its entry's time, so the stored object is
-        // unchanged and the write is a no-op (same resourceVersion, no watch event), as in kube-apiserver.
-        var unchanged = own is not null && taken.Count == 0 && own.Fields.SetEquals(appliedSet)
-                        && JsonNode.DeepEquals(WithoutManagedFields(merged), WithoutManagedFields(liveNode));
-        result.Insert(0, new Entry(NewMeta(manager, Apply, subresource, unchanged ? own!.Meta.Time ?? now : now), appliedSet));
         var meta = merged["metadata"] as JsonObject ?? new JsonObject();
         merged["metadata"] = meta;
+        // Both trees are this call's own copies and the entries are rewritten below: compared without them in place.
+        meta.Remove("managedFields");
+        (liveNode["metadata"] as JsonObject)?.Remove("managedFields");
+        // An apply that changes neither the object nor who owns what keeps its entry's time, so the stored object is
+        // unchanged and the write is a no-op (same resourceVersion, no watch event), as in kube-apiserver.
+        var unchanged = own is not null && taken.Count == 0 && own.Fields.SetEquals(appliedSet) && JsonNode.DeepEquals(merged, liveNode);
+        result.Insert(0, new Entry(NewMeta(manager, Apply, subresource, unchanged ? own!.Meta.Time ?? now : now), appliedSet));
         meta["managedFields"] = JsonSerializer.SerializeToNode(Encode(result), ApiJson.Options);
         return new ApplyOutcome(merged, []);
     }
@@ -177,13 +179,6 @@ public static class ManagedFields
             default:
                 return applied?.DeepClone();
         }
-    }
-
-    private static JsonObject WithoutManagedFields(JsonObject node)
-    {
-        var copy = (JsonObject)node.DeepClone();
-        if (copy["metadata"] is JsonObject meta) meta.Remove("managedFields");
-        return copy;
     }
 
     private static bool IsEntry(ManagedFieldsEntry e, string manager, string operation, string? subresource) =>

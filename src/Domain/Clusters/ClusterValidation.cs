@@ -83,16 +83,7 @@ public static class ClusterValidation
         }
     }
 
-    private static bool IsCidr(string value) => IPNetwork.TryParse(value, out _) || IsLenientCidr(value);
-
-    // IPNetwork rejects host bits set (10.1.2.3/8); Kubernetes' net.ParseCIDR accepts them.
-    private static bool IsLenientCidr(string value)
-    {
-        var slash = value.IndexOf('/');
-        if (slash <= 0 || !IPAddress.TryParse(value[..slash], out var ip)) return false;
-        if (!int.TryParse(value[(slash + 1)..], System.Globalization.NumberStyles.None, null, out var bits)) return false;
-        return bits <= (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-    }
+    private static bool IsCidr(string value) => IPNetwork.TryParse(value, out _) || Cidr.TryParse(value, out _);
 
     /// <summary>Null when <paramref name="value"/> is a host, IP, host:port, [IPv6]:port or https URL.</summary>
     private static string? ServerAddressError(string value)

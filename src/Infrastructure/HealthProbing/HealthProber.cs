@@ -195,7 +195,8 @@ public sealed class HealthProber(
         {
             var page = await storage.ListAsync(ClusterKeys.Prefix, new ListRange(revision, after, 500), ct);
             revision = page.Revision;
-            foreach (var item in page.Items) clusters.Add(ClusterCodec.Decode(item));
+            // The watch cache's shared copy, decoded once per version (not every round); the prober only reads it.
+            foreach (var item in page.Items) clusters.Add(SharedCluster.Of(item).Object);
             if (!page.HasMore || page.Items.Count == 0) return clusters;
             after = page.Items[^1].Key[ClusterKeys.Prefix.Length..];
         }

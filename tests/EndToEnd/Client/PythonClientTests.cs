@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ClusterRegistry.Tests.EndToEnd.Http;
 
 namespace ClusterRegistry.Tests.EndToEnd.Client;
@@ -10,8 +9,6 @@ namespace ClusterRegistry.Tests.EndToEnd.Client;
 [Requires(Prerequisite.PythonClient)]
 public sealed class PythonClientTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private const string Python = "/usr/bin/python3";
-
     private const string Script = """
         import sys
         from kubernetes import client, config, watch
@@ -71,7 +68,7 @@ public sealed class PythonClientTests(ServerFixture fixture) : IClassFixture<Ser
         {
             var script = Path.Combine(dir.FullName, "client.py");
             await File.WriteAllTextAsync(script, Script);
-            var (exit, stdout, stderr) = await RunAsync(script, fixture.Server.Kubeconfig, label, created);
+            var (exit, stdout, stderr) = await PythonRunner.RunAsync(script, fixture.Server.Kubeconfig, label, created);
 
             var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var all = new[] { existing[0], existing[1], created }.Order().ToArray();
@@ -92,30 +89,5 @@ public sealed class PythonClientTests(ServerFixture fixture) : IClassFixture<Ser
         {
             dir.Delete(recursive: true);
         }
-    }
-
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string script, params string[] args)
-    {
-        if (!File.Exists(Python)) throw new InvalidOperationException($"{Python} is missing");
-        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(script);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the python client did not finish in 90 s:\n{await stdout}\n{await stderr}");
-        }
-        var err = await stderr;
-        if (err.Contains("No module named 'kubernetes'"))
-            throw new InvalidOperationException("python3-kubernetes is not installed (apt-get install -y python3-kubernetes):\n" + err);
-        return (p.ExitCode, await stdout, err);
     }
 }

@@ -107,29 +107,11 @@ public sealed class PythonWatchExpiryTests(CompactingServerFixture fixture) : IC
         var script = Path.Combine(fixture.Server.DataDir, "expiry.py");
         await File.WriteAllTextAsync(script, PythonScript);
 
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { script, fixture.Server.Kubeconfig, $"exp={label}", old }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        finally
-        {
-            // A script that hangs (or a test that fails on the way) must not leave python running.
-            if (!p.HasExited)
-            {
-                p.Kill(entireProcessTree: true);
-                await p.WaitForExitAsync();
-            }
-        }
-        var output = $"exit {p.ExitCode}\nstdout:\n{await stdout}\nstderr:\n{await stderr}";
+        var (exit, stdout, stderr) = await PythonRunner.RunAsync(script, fixture.Server.Kubeconfig, $"exp={label}", old);
+        var output = $"exit {exit}\nstdout:\n{stdout}\nstderr:\n{stderr}";
 
-        Assert.True(p.ExitCode == 0, output);
-        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(exit == 0, output);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Contains(lines, l => l.StartsWith("EXPIRED 410 Expired", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.StartsWith("UNEXPECTED", StringComparison.Ordinal) || l.StartsWith("ERROR", StringComparison.Ordinal));
         Assert.Contains("CONVERGED", lines);

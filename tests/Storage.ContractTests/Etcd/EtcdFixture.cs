@@ -1,4 +1,5 @@
 using ClusterRegistry.Infrastructure.Storage.Etcd;
+using DotNet.Testcontainers.Configurations;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Containers;
 using DotNet.Testcontainers.Images;
@@ -75,6 +76,21 @@ public sealed class EtcdFixture : IAsyncLifetime
                 $"Start Docker and build the local images with .ci/docker.sh, or set {ImageVariable} to a pullable etcd image.", e);
         }
     }
+
+    /// <summary>
+    /// Starts an etcd that serves HTTPS only to clients with a certificate its CA signed: the server and CA files are
+    /// read from <paramref name="certificates"/> (as the TLS tests' TestCertificates.Write lays them out).
+    /// </summary>
+    public static Task<IContainer> StartWithClientCertificatesAsync(string certificates) => StartAsync(
+        scheme: "https",
+        extraArguments:
+        [
+            "--cert-file=/certs/server.crt",
+            "--key-file=/certs/server.key",
+            "--client-cert-auth=true",
+            "--trusted-ca-file=/certs/ca.crt",
+        ],
+        configure: b => b.WithBindMount(certificates, "/certs", AccessMode.ReadOnly));
 
     public static string ClientUrl(IContainer container, string scheme) =>
         $"{scheme}://{container.Hostname}:{container.GetMappedPublicPort(ClientPort)}";

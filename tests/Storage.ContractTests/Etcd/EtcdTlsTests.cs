@@ -25,16 +25,7 @@ public sealed class EtcdTlsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         TestCertificates.Write(_certs.Path);
-        _etcd = await EtcdFixture.StartAsync(
-            scheme: "https",
-            extraArguments:
-            [
-                "--cert-file=/certs/server.crt",
-                "--key-file=/certs/server.key",
-                "--client-cert-auth=true",
-                "--trusted-ca-file=/certs/ca.crt",
-            ],
-            configure: b => b.WithBindMount(_certs.Path, "/certs", AccessMode.ReadOnly));
+        _etcd = await EtcdFixture.StartWithClientCertificatesAsync(_certs.Path);
         _endpoint = EtcdFixture.ClientUrl(_etcd, "https");
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using ClusterRegistry.Domain.Clusters;
 using ClusterRegistry.Infrastructure.HealthProbing;
 
 namespace ClusterRegistry.Api.Hosting.Flags;
@@ -29,16 +30,13 @@ public sealed class HealthProbeFlags : IFlagGroup
         var networks = new List<IPNetwork>();
         foreach (var text in (parse.GetValue(_cidrs) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
         {
-            var slash = text.IndexOf('/');
-            if (slash <= 0 || !IPAddress.TryParse(text[..slash], out var address)
-                || !int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, null, out var bits)
-                || bits > (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128))
+            // Host bits are masked, as Kubernetes' net.ParseCIDR does (10.1.2.3/8 is 10.0.0.0/8).
+            if (!Cidr.TryParse(text, out var network))
             {
                 errors.Add($"--health-probe-allowed-cidrs: \"{text}\" is not a CIDR such as 10.0.0.0/8 or fd00::/8");
                 return options;
             }
-            // Host bits are masked, as Kubernetes' net.ParseCIDR does (10.1.2.3/8 is 10.0.0.0/8).
-            networks.Add(new IPNetwork(Mask(address, bits), bits));
+            networks.Add(network);
         }
         var probing = new HealthProbeOptions
         {
@@ -55,11 +53,4 @@ public sealed class HealthProbeFlags : IFlagGroup
         return options with { HealthProbing = probing };
     }
 
-    private static IPAddress Mask(IPAddress address, int bits)
-    {
-        var bytes = address.GetAddressBytes();
-        for (var i = 0; i < bytes.Length * 8; i++)
-            if (i >= bits) bytes[i / 8] &= (byte)~(0x80 >> (i % 8));
-        return new IPAddress(bytes);
-    }
 }

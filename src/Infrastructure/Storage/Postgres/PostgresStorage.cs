@@ -74,13 +74,25 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
     private static StorageException Translate(Exception e, string key) => e switch
     {
         StorageException s => s,
-        TimeoutException or NpgsqlException { InnerException: TimeoutException } => new StorageException(StorageErrorCode.Timeout, key, e.Message, inner: e),
         OperationCanceledException => new StorageException(StorageErrorCode.Timeout, key, "the database did not answer in time", inner: e),
-        // EF's execution strategy wraps Npgsql's timeouts ("likely due to a transient failure"): still a timeout.
-        InvalidOperationException { InnerException: NpgsqlException { InnerException: TimeoutException } } =>
-            new StorageException(StorageErrorCode.Timeout, key, e.InnerException.Message, inner: e),
+        _ when TimedOut(e) is { } timeout => new StorageException(StorageErrorCode.Timeout, key, timeout.Message, inner: e),
         _ => new StorageException(StorageErrorCode.Unreachable, key, e.Message, inner: e),
     };
+
+    /// <summary>
+    /// The outermost Npgsql or timeout exception of a chain that ends in a timeout, however it is wrapped (Npgsql
+    /// wraps its own; EF's execution strategy wraps those again as "likely due to a transient failure"); else null.
+    /// </summary>
+    private static Exception? TimedOut(Exception e)
+    {
+        Exception? named = null;
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (named is null && x is NpgsqlException or TimeoutException) named = x;
+            if (x is TimeoutException) return named;
+        }
+        return null;
+    }
 
     private static bool IsDatabaseError(Exception e) =>
         e is NpgsqlException or DbUpdateException or InvalidOperationException { InnerException: NpgsqlException } or TimeoutException

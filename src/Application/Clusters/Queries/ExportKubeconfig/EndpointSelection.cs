@@ -31,25 +31,10 @@ public static class EndpointSelection
     }
 
     /// <summary>The prefix length of <paramref name="cidr"/> when it contains <paramref name="address"/>, else int.MinValue.</summary>
-    internal static int MatchBits(string cidr, IPAddress address)
-    {
-        var slash = cidr.IndexOf('/');
-        if (slash <= 0 || !IPAddress.TryParse(cidr[..slash], out var network)
-            || !int.TryParse(cidr[(slash + 1)..], System.Globalization.NumberStyles.None, null, out var bits))
-            return int.MinValue;
-        // Families never mix: an IPv4 caller does not match ::/0 (kube's net.IPNet.Contains agrees).
-        if (network.AddressFamily != address.AddressFamily) return int.MinValue;
-        var n = network.GetAddressBytes();
-        var a = address.GetAddressBytes();
-        if (bits > n.Length * 8) return int.MinValue;
-        // Host bits in the CIDR (10.1.2.3/8) are ignored, as Kubernetes' net.ParseCIDR masks them.
-        for (var i = 0; i < bits; i++)
-        {
-            var mask = 0x80 >> (i % 8);
-            if ((n[i / 8] & mask) != (a[i / 8] & mask)) return int.MinValue;
-        }
-        return bits;
-    }
+    internal static int MatchBits(string cidr, IPAddress address) =>
+        // Host bits in the CIDR (10.1.2.3/8) are ignored, as Kubernetes' net.ParseCIDR masks them; families never
+        // mix: an IPv4 caller does not match ::/0 (IPNetwork.Contains and kube's net.IPNet.Contains agree).
+        Cidr.TryParse(cidr, out var network) && network.Contains(address) ? network.PrefixLength : int.MinValue;
 
     /// <summary>The address as a kubeconfig server URL: https:// unless a scheme is given, IPv6 literals bracketed.</summary>
     public static string ServerUrl(string serverAddress)

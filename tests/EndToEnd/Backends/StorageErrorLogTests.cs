@@ -58,6 +58,10 @@ public sealed class EtcdErrorLogTests(EtcdContainer etcd) : IClassFixture<EtcdCo
         var name = Api.UniqueName("elog");
         await Api.CreateAsync(client, name);
         await using var watch = await WatchRecorder.OpenAsync(server, "");
+        // The watch's initial state must have arrived before etcd stops: until then the watch is still reading the
+        // store, and its failure would be that read's, not the broken upstream watch's this test is about.
+        Assert.True(await watch.WaitAsync(events => WatchRecorder.ObjectEvents(events).Any(e => e.Name == name), TimeSpan.FromSeconds(60)),
+            "the watch's ADDED event for " + name);
         try
         {
             await etcd.StopAsync();

@@ -79,6 +79,12 @@ public static class WatchStreamWriter
         {
             // Timeout, client gone or cut for falling behind: end the chunked response.
         }
+        catch (ApiStatusException e) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // Headers are sent: an answer the server chose (a lost store is 503, its cause already logged by the
+            // storage failure log) ends the stream as its Status, without a stack trace.
+            await response.Body.WriteAsync(WatchEventEncoding.Line(WatchEventType.Error, e.ToStatus()), CancellationToken.None);
+        }
         catch (Exception e) when (e is not OperationCanceledException && !http.RequestAborted.IsCancellationRequested)
         {
             // Headers are sent: report the failure as the stream's last event rather than resetting it.

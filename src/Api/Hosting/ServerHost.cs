@@ -15,7 +15,7 @@ public static class ServerHost
         Log.Logger = ServerLogging.CreateLogger(options.Verbosity);
         try
         {
-            Directory.CreateDirectory(options.DataDir);
+            Directory.CreateDirectory(options.Infrastructure.DataDir);
             // The host is asked first: a server that cannot authenticate anyone should not open its store.
             using var delegated = options.Aggregated is { } aggregated ? await DelegatedSecurity.StartAsync(options, aggregated, ct) : null;
             var loggers = new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger);

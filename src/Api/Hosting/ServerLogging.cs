@@ -26,7 +26,7 @@ public static class ServerLogging
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             Log.Information("Serving securely on https://{Address}:{Port} (storage: {Backend}, data: {DataDir})",
-                options.BindAddress, options.SecurePort, storage.Name, options.DataDir);
+                options.BindAddress, options.SecurePort, storage.Name, options.Infrastructure.DataDir);
             if (Infrastructure.Storage.StorageBackends.LocalDatabase(storage) is { } database)
                 Log.Information("Embedded store: {Database}", database);
             if (kubeconfig is not null)

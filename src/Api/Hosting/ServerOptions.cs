@@ -1,6 +1,5 @@
 using ClusterRegistry.Api.Auditing;
 using ClusterRegistry.Infrastructure;
-using ClusterRegistry.Infrastructure.Storage.Caching;
 
 namespace ClusterRegistry.Api.Hosting;
 
@@ -12,21 +11,18 @@ public sealed record ServerOptions
     public string? AdvertiseAddress { get; init; }
     /// <summary>The URL clients outside this host or container reach the server at (a published port); the generated kubeconfig names it.</summary>
     public Uri? ExternalUrl { get; init; }
-    public string DataDir { get; init; } = DefaultDataDir();
+
+    /// <summary>
+    /// The storage flags and the data directory (<c>--storage-backend</c>, <c>--etcd-*</c>, <c>--postgres-*</c>,
+    /// <c>--compaction-interval</c>, <c>--watch-cache</c>, <c>--health-probe-*</c>, <c>--data-dir</c>), as the
+    /// infrastructure layer takes them. The data directory also holds the generated certificates, token and kubeconfig.
+    /// </summary>
+    public InfrastructureOptions Infrastructure { get; init; } = new() { DataDir = DefaultDataDir() };
+
     public string? CertDir { get; init; }
     public string? TlsCertFile { get; init; }
     public string? TlsPrivateKeyFile { get; init; }
-    public string StorageBackend { get; init; } = "embedded";
-    public string? PostgresConnectionString { get; init; }
-    public IReadOnlyList<string> EtcdServers { get; init; } = [];
-    public string EtcdPrefix { get; init; } = "/registry/clusterregistry.kubernetes.io";
-    public string? EtcdCaFile { get; init; }
-    public string? EtcdCertFile { get; init; }
-    public string? EtcdKeyFile { get; init; }
-    public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
     public TimeSpan WatchBookmarkInterval { get; init; } = TimeSpan.FromSeconds(30);
-    /// <summary>Serve reads and watches from memory (kube-apiserver's --watch-cache); off reads the store for every request.</summary>
-    public bool WatchCache { get; init; } = true;
     /// <summary>kube's -v: from <see cref="RequestLogVerbosity"/> on, every request is logged; below it only slow and failed ones.</summary>
     public int Verbosity { get; init; }
     public const int RequestLogVerbosity = 3;
@@ -70,26 +66,7 @@ public sealed record ServerOptions
     /// <summary>An OTLP/HTTP collector (e.g. <c>http://127.0.0.1:4318</c>) to send traces to; null: no tracing.</summary>
     public Uri? TracingOtlpEndpoint { get; init; }
 
-    /// <summary>The opt-in health prober (<c>--health-probe-*</c>); off unless address ranges are allowed.</summary>
-    public Infrastructure.HealthProbing.HealthProbeOptions HealthProbing { get; init; } = new();
-
-    /// <summary>The storage settings, for the infrastructure layer.</summary>
-    public InfrastructureOptions Infrastructure => new()
-    {
-        StorageBackend = StorageBackend,
-        DataDir = DataDir,
-        PostgresConnectionString = PostgresConnectionString,
-        EtcdServers = EtcdServers,
-        EtcdPrefix = EtcdPrefix,
-        EtcdCaFile = EtcdCaFile,
-        EtcdCertFile = EtcdCertFile,
-        EtcdKeyFile = EtcdKeyFile,
-        CompactionInterval = CompactionInterval,
-        WatchCache = WatchCache ? new WatchCacheOptions() : null,
-        HealthProbing = HealthProbing,
-    };
-
-    public string EffectiveCertDir => CertDir ?? Path.Combine(DataDir, "certs");
+    public string EffectiveCertDir => CertDir ?? Path.Combine(Infrastructure.DataDir, "certs");
 
     /// <summary>Set for <c>clusterregistry aggregated</c>: authentication and authorization are the host's.</summary>
     public AggregatedOptions? Aggregated { get; init; }

@@ -24,10 +24,10 @@ public static class StandaloneSecurity
         string? kubeconfig = null;
         if (options.GeneratesAdminCredentials)
         {
-            var token = AdminCredentials.EnsureToken(options.DataDir);
+            var token = AdminCredentials.EnsureToken(options.Infrastructure.DataDir);
             tokens[token] = AdminCredentials.Admin;
             var ca = File.ReadAllText(serving.CertificatePath);
-            kubeconfig = AdminCredentials.WriteKubeconfig(options.DataDir, options.KubeconfigServer, ca, token);
+            kubeconfig = AdminCredentials.WriteKubeconfig(options.Infrastructure.DataDir, options.KubeconfigServer, ca, token);
         }
         services.AddSingleton(new AdminKubeconfig(kubeconfig));
         services.AddSingleton<IAuthenticator>(sp => new Authenticator(tokens, options.AnonymousAuth, serving.ClientCa,

@@ -60,8 +60,10 @@ public sealed class ClusterCreation(IObjectStorage storage, IClock clock, IReque
         var errors = ClusterStrategy.Validate(cluster);
         if (errors.Count > 0) throw ApiErrors.Invalid(R, m.Name ?? "", errors);
         foreach (var w in ClusterStrategy.WarningsOnCreate(cluster)) context.AddWarning(w);
-        if (manager is not null) ManagedFields.RecordUpdate(null, cluster, manager, null, clock.UtcNow);
         ClusterStrategy.Canonicalize(cluster);
+        // After canonicalizing, as an update records: empty labels or annotations are not stored, so no manager owns them
+        // (recorded first, the next write would drop that ownership and so never be a no-op).
+        if (manager is not null) ManagedFields.RecordUpdate(null, cluster, manager, null, clock.UtcNow);
     }
 
     private static string GenerateName(string prefix)

@@ -50,7 +50,7 @@ public sealed class HealthProbeFlags : IFlagGroup
             LeaseDuration = parse.GetValue(_lease),
         };
         foreach (var problem in probing.Problems()) errors.Add(problem.TrimEnd('.'));
-        return options with { HealthProbing = probing };
+        return options with { Infrastructure = options.Infrastructure with { HealthProbing = probing } };
     }
 
 }

@@ -54,7 +54,7 @@ public sealed class ServingFlags : IFlagGroup
         {
             SecurePort = parse.GetValue(_securePort),
             BindAddress = bind,
-            DataDir = Path.GetFullPath(parse.GetValue(_dataDir)!),
+            Infrastructure = options.Infrastructure with { DataDir = Path.GetFullPath(parse.GetValue(_dataDir)!) },
             CertDir = parse.GetValue(_certDir),
             TlsCertFile = cert,
             TlsPrivateKeyFile = key,

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ClusterRegistry.Infrastructure.Storage.Caching;
 
 namespace ClusterRegistry.Api.Hosting.Flags;
 
@@ -53,15 +54,18 @@ public sealed class StorageFlags : IFlagGroup
             errors.Add($"--storage-backend must be one of embedded, etcd3, postgres (got \"{backend}\")");
         return options with
         {
-            StorageBackend = backend,
-            PostgresConnectionString = parse.GetValue(_postgres),
-            EtcdServers = servers,
-            EtcdPrefix = parse.GetValue(_etcdPrefix)!,
-            EtcdCaFile = parse.GetValue(_etcdCa),
-            EtcdCertFile = parse.GetValue(_etcdCert),
-            EtcdKeyFile = parse.GetValue(_etcdKey),
-            CompactionInterval = parse.GetValue(_compaction),
-            WatchCache = parse.GetValue(_watchCache),
+            Infrastructure = options.Infrastructure with
+            {
+                StorageBackend = backend,
+                PostgresConnectionString = parse.GetValue(_postgres),
+                EtcdServers = servers,
+                EtcdPrefix = parse.GetValue(_etcdPrefix)!,
+                EtcdCaFile = parse.GetValue(_etcdCa),
+                EtcdCertFile = parse.GetValue(_etcdCert),
+                EtcdKeyFile = parse.GetValue(_etcdKey),
+                CompactionInterval = parse.GetValue(_compaction),
+                WatchCache = parse.GetValue(_watchCache) ? new WatchCacheOptions() : null,
+            },
         };
     }
 }

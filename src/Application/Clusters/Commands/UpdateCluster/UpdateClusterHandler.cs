@@ -21,8 +21,21 @@ public sealed class UpdateClusterHandler(ClusterUpdates updates, IRequestContext
                 [FieldError.Invalid("metadata.resourceVersion", new RawValue("0x0"), "must be specified for an update")]);
 
         var json = Domain.Meta.ApiJson.Serialize(body);
-        return updates.GuaranteedUpdateAsync(command.Name,
-            _ => Domain.Meta.ApiJson.Deserialize<Cluster>(json),
+        var uid = body.Metadata.Uid;
+        return updates.GuaranteedUpdateAsync(command.Name, current =>
+            {
+                // kube-apiserver takes the body's uid as a storage precondition (rest.defaultUpdatedObjectInfo), checked
+                // against the latest object on every attempt: a PUT meant for an object since deleted and re-created
+                // under the name is a 409, not an immutable-field 422.
+                if (!string.IsNullOrEmpty(uid) && uid != current.Metadata.Uid)
+                    throw UidPreconditionFailed(command.Name, uid, current.Metadata.Uid);
+                return Domain.Meta.ApiJson.Deserialize<Cluster>(json);
+            },
             command.Subresource == "status", command.Options.IsDryRun, command.Options.Manager, ct);
     }
+
+    // storage.Preconditions.Check's InvalidObjError, as InterpretUpdateError turns it into a Conflict.
+    private static ApiStatusException UidPreconditionFailed(string name, string uid, string? stored) =>
+        ApiErrors.Conflict(R, name, $"StorageError: invalid object, Code: 4, Key: {ClusterKeys.For(name)}, ResourceVersion: 0, "
+            + $"AdditionalErrorMsg: Precondition failed: UID in precondition: {uid}, UID in object meta: {stored}");
 }

@@ -1,0 +1,64 @@
+using System.Runtime.CompilerServices;
+using ClusterRegistry.Application.Abstractions;
+
+namespace ClusterRegistry.Tests.ApplicationTests.Support;
+
+/// <summary>
+/// A decorator of the storage port over the real store (not a fake): it counts the writes the handlers send, and can
+/// run one concurrent write of the test's choosing between a handler's read and its compare-and-swap, so the race a
+/// second client would cause happens on demand. The concurrent write goes to the same real store, which then refuses
+/// the handler's stale write with its own Conflict.
+/// </summary>
+public sealed class InterposingStorage(IObjectStorage inner) : IObjectStorage
+{
+    private int _creates, _updates, _deletes;
+    private Func<Task>? _beforeNextWrite;
+
+    public int Creates => Volatile.Read(ref _creates);
+    public int Updates => Volatile.Read(ref _updates);
+    public int Deletes => Volatile.Read(ref _deletes);
+    public int Writes => Creates + Updates + Deletes;
+
+    /// <summary>Runs <paramref name="write"/> once, before the next update or delete reaches the store.</summary>
+    public void BeforeNextWrite(Func<Task> write) => _beforeNextWrite = write;
+
+    public string Name => inner.Name;
+
+    public ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct) => inner.GetAsync(key, ct);
+
+    public ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct) => inner.ListAsync(prefix, range, ct);
+
+    public ValueTask<long> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _creates);
+        return inner.CreateAsync(key, value, ct);
+    }
+
+    public async ValueTask<long> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken ct)
+    {
+        await InterposeAsync();
+        Interlocked.Increment(ref _updates);
+        return await inner.UpdateAsync(key, value, expectedRevision, ct);
+    }
+
+    public async ValueTask<long> DeleteAsync(string key, long expectedRevision, CancellationToken ct)
+    {
+        await InterposeAsync();
+        Interlocked.Increment(ref _deletes);
+        return await inner.DeleteAsync(key, expectedRevision, ct);
+    }
+
+    public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) =>
+        inner.WatchAsync(prefix, afterRevision, ct);
+
+    public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) =>
+        inner.WatchWithProgressAsync(prefix, afterRevision, ct);
+
+    public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) => inner.CurrentRevisionAsync(ct);
+
+    private async Task InterposeAsync()
+    {
+        // Taken before it runs: the interposed write may itself pass through here.
+        if (Interlocked.Exchange(ref _beforeNextWrite, null) is { } write) await write();
+    }
+}

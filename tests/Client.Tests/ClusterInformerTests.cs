@@ -88,7 +88,7 @@ public sealed class ClusterInformerTests(CompactingServerFixture fixture) : ICla
         await _client.CreateAsync(Labelled(kept, label));
         await _client.CreateAsync(Labelled(doomed, label));
 
-        await using var relay = new TcpRelay(fixture.Server.Port);
+        await using var relay = new TcpProxy($"http://127.0.0.1:{fixture.Server.Port}");
         var config = fixture.Config();
         config.Host = $"https://127.0.0.1:{relay.Port}";
         using var cutOffClient = new ClusterRegistryClient(config);

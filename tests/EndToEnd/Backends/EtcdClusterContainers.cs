@@ -3,7 +3,6 @@ using System.Text.Json;
 using ClusterRegistry.Tests.EndToEnd.Infrastructure;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Containers;
-using DotNet.Testcontainers.Images;
 using DotNet.Testcontainers.Networks;
 
 namespace ClusterRegistry.Tests.EndToEnd.Backends;
@@ -12,7 +11,7 @@ namespace ClusterRegistry.Tests.EndToEnd.Backends;
 /// A three-member etcd cluster in containers on its own Docker network: members <c>etcd0..2</c> peer by network alias,
 /// each client port is bound to a fixed free host port (so a member can be stopped and started under a running server)
 /// and advertised as <c>http://127.0.0.1:&lt;hostport&gt;</c>, so clients that discover endpoints from the member list
-/// still reach them from the host. Image: <c>CLUSTERREGISTRY_ETCD_IMAGE</c>, default <c>clusterregistry-test/etcd:latest</c>.
+/// still reach them from the host. Image: <see cref="StoreContainers"/>.
 /// </summary>
 public sealed class EtcdClusterContainers : IAsyncLifetime
 {
@@ -44,9 +43,6 @@ public sealed class EtcdClusterContainers : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        foreach (var (name, value) in new[] { ("DOCKER_API_VERSION", "1.41"), ("TESTCONTAINERS_RYUK_DISABLED", "true"), ("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1") })
-            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name))) Environment.SetEnvironmentVariable(name, value);
-        var image = Environment.GetEnvironmentVariable("CLUSTERREGISTRY_ETCD_IMAGE") is { Length: > 0 } configured ? configured : "clusterregistry-test/etcd:latest";
         var token = "cr-e2e-" + Guid.NewGuid().ToString("N")[..12];
         _network = new NetworkBuilder().WithName(token).Build();
         using (var create = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
@@ -55,18 +51,14 @@ public sealed class EtcdClusterContainers : IAsyncLifetime
         var initialCluster = string.Join(",", Enumerable.Range(0, Size).Select(i => $"etcd{i}=http://etcd{i}:2380"));
         for (var i = 0; i < Size; i++)
         {
-            _members[i] = new ContainerBuilder(image)
-                .WithImagePullPolicy(image.StartsWith("clusterregistry-test/", StringComparison.Ordinal) ? PullPolicy.Never : PullPolicy.Missing)
-                .WithLabel("clusterregistry.test", "etcd-cluster-e2e")
+            _members[i] = StoreContainers.Etcd("etcd-cluster-e2e")
                 .WithNetwork(_network)
                 .WithNetworkAliases($"etcd{i}")
-                .WithEntrypoint("etcd")
                 .WithCommand($"--name=etcd{i}", "--data-dir=/var/lib/etcd-e2e",
                     "--listen-client-urls=http://0.0.0.0:2379", $"--advertise-client-urls=http://127.0.0.1:{HostPorts[i]}",
                     "--listen-peer-urls=http://0.0.0.0:2380", $"--initial-advertise-peer-urls=http://etcd{i}:2380",
                     $"--initial-cluster={initialCluster}", "--initial-cluster-state=new", $"--initial-cluster-token={token}")
-                .WithPortBinding(HostPorts[i], 2379)
-                .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged("ready to serve client requests"))
+                .WithPortBinding(HostPorts[i], StoreContainers.EtcdClientPort)
                 .Build();
         }
         // A member only reports ready once the cluster has a quorum: start them together.

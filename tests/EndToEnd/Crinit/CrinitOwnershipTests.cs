@@ -10,7 +10,7 @@ namespace ClusterRegistry.Tests.EndToEnd.Crinit;
 /// </summary>
 [Requires(Prerequisite.HostCluster)]
 [Collection(CrinitHostCollection.Name)]
-public sealed class CrinitOwnershipTests(HostCluster host) : IDisposable
+public sealed class CrinitOwnershipTests(HostCluster host) : CrinitHostTests(host)
 {
     private static readonly TimeSpan Run = TimeSpan.FromMinutes(3);
     private static readonly string[] Shared =
@@ -19,19 +19,16 @@ public sealed class CrinitOwnershipTests(HostCluster host) : IDisposable
         "rolebinding kube-system/clusterregistry.k8s.io:extension-apiserver-authentication-reader",
     ];
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("crinit-e2e-").FullName;
-
     [Fact]
     public async Task ASecondInstall_NeitherTakesOverNorDeletes_TheFirstsClusterWideObjects()
     {
-        var kubeconfig = Path.Combine(_dir, "config");
-        File.Copy(host.Kubeconfig, kubeconfig, true);
+        var kubeconfig = UserKubeconfig();
         var before = await ObjectsAsync();
         // The first install: every object made (its wait for a pod fails at once here, as no kubelet runs).
         var first = await CrinitCli.RunAsync(Run, "aggregated", "init", "first", "--kubeconfig", kubeconfig, "--cluster-registry-namespace", "crinit-first", "--wait-timeout", "1s");
         Assert.Contains("apiservice v1alpha1.clusterregistry.k8s.io created", first.Stdout);
         var installed = await ObjectsAsync();
-        var api = await host.Kubernetes.ApiregistrationV1.ReadAPIServiceAsync("v1alpha1.clusterregistry.k8s.io");
+        var api = await Host.Kubernetes.ApiregistrationV1.ReadAPIServiceAsync("v1alpha1.clusterregistry.k8s.io");
         Assert.Equal("crinit-first/first", api.Metadata.Annotations["clusterregistry.k8s.io/install"]);
 
         // Another name in another namespace: refused in one line, with the two ways out, and nothing written.
@@ -42,7 +39,7 @@ public sealed class CrinitOwnershipTests(HostCluster host) : IDisposable
             "(these names are fixed); remove that install first (crinit aggregated delete first --cluster-registry-namespace crinit-first), or take them over with --force\n",
             second.Stderr);
         Assert.Equal(installed, await ObjectsAsync());
-        Assert.Equal("crinit-first", (await host.Kubernetes.ApiregistrationV1.ReadAPIServiceAsync("v1alpha1.clusterregistry.k8s.io")).Spec.Service.NamespaceProperty);
+        Assert.Equal("crinit-first", (await Host.Kubernetes.ApiregistrationV1.ReadAPIServiceAsync("v1alpha1.clusterregistry.k8s.io")).Spec.Service.NamespaceProperty);
 
         // Its delete removes what is its own (nothing) and leaves the first's cluster-wide objects, saying so.
         var secondDelete = await CrinitCli.OkAsync(Run, "aggregated", "delete", "second", "--kubeconfig", kubeconfig, "--cluster-registry-namespace", "crinit-second");
@@ -62,7 +59,7 @@ public sealed class CrinitOwnershipTests(HostCluster host) : IDisposable
         // Taken over on purpose: the APIService now names the second install's Service.
         var forced = await CrinitCli.RunAsync(Run, "aggregated", "init", "second", "--kubeconfig", kubeconfig, "--cluster-registry-namespace", "crinit-second", "--wait-timeout", "1s", "--force");
         Assert.Contains("apiservice v1alpha1.clusterregistry.k8s.io belongs to the install crinit-first/first: taken over (--force)", forced.Stdout);
-        api = await host.Kubernetes.ApiregistrationV1.ReadAPIServiceAsync("v1alpha1.clusterregistry.k8s.io");
+        api = await Host.Kubernetes.ApiregistrationV1.ReadAPIServiceAsync("v1alpha1.clusterregistry.k8s.io");
         Assert.Equal(("crinit-second/second", "crinit-second", "second"), (api.Metadata.Annotations["clusterregistry.k8s.io/install"], api.Spec.Service.NamespaceProperty, api.Spec.Service.Name));
 
         // The APIService's owner goes first: while it names a Service nothing serves, the host's namespace controller
@@ -77,7 +74,5 @@ public sealed class CrinitOwnershipTests(HostCluster host) : IDisposable
 
     /// <summary>The installs' objects, without the pods and ReplicaSets the host's controllers make in their own time.</summary>
     private async Task<List<string>> ObjectsAsync() =>
-        (await HostInventory.ListAsync(host.Kubernetes)).Where(l => !l.StartsWith("pod ", StringComparison.Ordinal) && !l.StartsWith("replicaset ", StringComparison.Ordinal)).ToList();
-
-    public void Dispose() => Directory.Delete(_dir, true);
+        (await HostInventory.ListAsync(Host.Kubernetes)).Where(l => !l.StartsWith("pod ", StringComparison.Ordinal) && !l.StartsWith("replicaset ", StringComparison.Ordinal)).ToList();
 }

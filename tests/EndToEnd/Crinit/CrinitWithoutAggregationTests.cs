@@ -17,16 +17,13 @@ public sealed class HostWithoutAggregationLayer : IAsyncLifetime
 /// Available there, so crinit says so in one line, with the flags to add, before it creates anything.
 /// </summary>
 [Requires(Prerequisite.HostCluster)]
-public sealed class CrinitWithoutAggregationTests(HostWithoutAggregationLayer fixture) : IClassFixture<HostWithoutAggregationLayer>, IDisposable
+public sealed class CrinitWithoutAggregationTests(HostWithoutAggregationLayer fixture) : CrinitHostTests(fixture.Host), IClassFixture<HostWithoutAggregationLayer>
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("crinit-e2e-").FullName;
-
     [Fact]
     public async Task AggregatedInit_ExplainsTheMissingAggregationLayer_InOneLine_AndCreatesNothing()
     {
-        var host = fixture.Host;
-        var kubeconfig = Path.Combine(_dir, "config");
-        File.Copy(host.Kubeconfig, kubeconfig, true);
+        var host = Host;
+        var kubeconfig = UserKubeconfig();
         var before = await HostInventory.ListAsync(host.Kubernetes);
 
         var r = await CrinitCli.RunAsync(TimeSpan.FromMinutes(2), "aggregated", "init", "registry", "--kubeconfig", kubeconfig);
@@ -39,6 +36,4 @@ public sealed class CrinitWithoutAggregationTests(HostWithoutAggregationLayer fi
         Assert.Empty(before);
         Assert.Empty(await HostInventory.ListAsync(host.Kubernetes));
     }
-
-    public void Dispose() => Directory.Delete(_dir, true);
 }

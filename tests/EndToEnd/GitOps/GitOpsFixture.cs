@@ -1,28 +1,12 @@
-using ClusterRegistry.Tests.EndToEnd.Infrastructure;
+using ClusterRegistry.Tests.EndToEnd.KubectlSuite;
 
 namespace ClusterRegistry.Tests.EndToEnd.GitOps;
 
 /// <summary>One real server, and kubectl 1.32 and 1.20 each with its own cache, for the GitOps tests.</summary>
-public sealed class GitOpsFixture : IAsyncLifetime
+public sealed class GitOpsFixture : KubectlServerFixture
 {
-    public ServerProcess Server { get; private set; } = null!;
-    public Kubectl Kubectl { get; private set; } = null!;
-    public Kubectl Kubectl120 { get; private set; } = null!;
-    private string _cache = "";
-
-    public async Task InitializeAsync()
-    {
-        Server = await ServerProcess.StartAsync();
-        _cache = Path.Combine(Path.GetTempPath(), "cr-kc-" + Guid.NewGuid().ToString("N")[..8]);
-        Kubectl = new Kubectl(Kubectl.V132, Server.Kubeconfig, Path.Combine(_cache, "1.32"));
-        Kubectl120 = new Kubectl(Kubectl.V120, Server.Kubeconfig, Path.Combine(_cache, "1.20"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Server.DisposeAsync();
-        try { Directory.Delete(_cache, true); } catch (IOException) { }
-    }
+    public KubectlClient Kubectl => For(Infrastructure.Kubectl.V132);
+    public KubectlClient Kubectl120 => For(Infrastructure.Kubectl.V120);
 
     /// <summary>A manifest for one cluster with the given endpoints.</summary>
     public static string Manifest(string name, params (string Cidr, string Address)[] endpoints) =>

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using ClusterRegistry.Tests.EndToEnd.Infrastructure;
+using ClusterRegistry.Tests.EndToEnd.KubectlSuite;
 
 namespace ClusterRegistry.Tests.EndToEnd.GitOps;
 
 /// <summary>explain, server-side apply, strategic merge patch, diff and server dry-run through the real kubectl 1.32.</summary>
 public sealed class GitOpsKubectlTests(GitOpsFixture fx) : IClassFixture<GitOpsFixture>
 {
-    private Kubectl K => fx.Kubectl;
+    private KubectlClient K => fx.Kubectl;
 
     private async Task<JsonElement> GetJson(string name)
     {

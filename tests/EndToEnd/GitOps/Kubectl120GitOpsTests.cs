@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ClusterRegistry.Tests.EndToEnd.Infrastructure;
+using ClusterRegistry.Tests.EndToEnd.KubectlSuite;
 
 namespace ClusterRegistry.Tests.EndToEnd.GitOps;
 
@@ -10,7 +11,7 @@ namespace ClusterRegistry.Tests.EndToEnd.GitOps;
 [Requires(Prerequisite.Kubectl120)]
 public sealed class Kubectl120GitOpsTests(GitOpsFixture fx) : IClassFixture<GitOpsFixture>
 {
-    private Kubectl K => fx.Kubectl120;
+    private KubectlClient K => fx.Kubectl120;
 
     private async Task<string> AddressAsync(string name)
     {

@@ -8,15 +8,13 @@ namespace ClusterRegistry.Tests.EndToEnd.HealthProbing;
 /// Two server processes on one store: exactly one holds the prober's lease; when it is killed (SIGKILL, so it
 /// releases nothing), the other takes the lease once it expires and carries on probing.
 /// </summary>
-public abstract class ProberFailoverTests
+public abstract class ProberFailoverTests(IStoreBackend store)
 {
-    protected abstract string[] StoreArgs { get; }
-
     [Fact]
     public async Task HolderKilled_TheOtherReplicaTakesTheLeaseAndProbes()
     {
         await using var endpoint = await FakeClusterEndpoint.StartAsync();
-        string[] args = [.. StoreArgs, .. Probing.Flags("127.0.0.1/32", failureThreshold: 1, successThreshold: 1, lease: "3s")];
+        string[] args = [.. store.ServerArgs, .. Probing.Flags("127.0.0.1/32", failureThreshold: 1, successThreshold: 1, lease: "3s")];
         await using var a = await ServerProcess.StartAsync(null, null, args);
         await using var b = await ServerProcess.StartAsync(null, null, args);
         using var ca = a.CreateClient();
@@ -47,13 +45,7 @@ public abstract class ProberFailoverTests
 }
 
 [Requires(Prerequisite.Docker)]
-public sealed class EtcdProberFailoverTests(EtcdContainer etcd) : ProberFailoverTests, IClassFixture<EtcdContainer>
-{
-    protected override string[] StoreArgs => etcd.ServerArgs;
-}
+public sealed class EtcdProberFailoverTests(EtcdContainer etcd) : ProberFailoverTests(etcd), IClassFixture<EtcdContainer>;
 
 [Requires(Prerequisite.Docker)]
-public sealed class PostgresProberFailoverTests(PostgresContainer postgres) : ProberFailoverTests, IClassFixture<PostgresContainer>
-{
-    protected override string[] StoreArgs => postgres.ServerArgs;
-}
+public sealed class PostgresProberFailoverTests(PostgresContainer postgres) : ProberFailoverTests(postgres), IClassFixture<PostgresContainer>;

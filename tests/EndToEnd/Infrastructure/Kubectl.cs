@@ -14,7 +14,8 @@ public sealed class Kubectl(string binary, string kubeconfig, string cacheDir)
         public override string ToString() => $"exit {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
     }
 
-    public async Task<Result> RunAsync(string args, string? stdin = null, int timeoutSeconds = 60)
+    /// <summary>Runs <c>kubectl ARGS</c> to its end; <paramref name="environment"/> is added to its environment (e.g. <c>EDITOR</c> for <c>kubectl edit</c>).</summary>
+    public async Task<Result> RunAsync(string args, string? stdin = null, int timeoutSeconds = 60, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("/bin/sh", ["-c", $"exec {binary} --kubeconfig {kubeconfig} --cache-dir {cacheDir} {args}"])
         {
@@ -24,6 +25,7 @@ public sealed class Kubectl(string binary, string kubeconfig, string cacheDir)
             UseShellExecute = false,
         };
         psi.Environment["KUBECTL_EXTERNAL_DIFF"] = "diff -u";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
         using var p = Process.Start(psi)!;
         if (stdin is not null) await p.StandardInput.WriteAsync(stdin);
         p.StandardInput.Close();

@@ -1,35 +1,32 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
 namespace ClusterRegistry.Tests.EndToEnd.Infrastructure;
 
 /// <summary>
-/// The real <c>clusterregistry standalone</c> process on a free port with its own data directory, as a user runs it:
-/// real HTTPS with the generated certificate, the generated admin token and kubeconfig.
+/// The real <c>clusterregistry</c> process (by default <c>standalone</c> on a free port with its own data directory,
+/// as a user runs it: real HTTPS with the generated certificate, the generated admin token and kubeconfig), its
+/// output in a log file (<see cref="LoggedProcess"/>).
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-    private readonly bool _ownsDataDir;
-    private bool _expectKubeconfig = true;
+    private readonly LoggedProcess _process;
+    private readonly string? _ownedDir;
 
-    private ServerProcess(Process process, string dataDir, int port, bool ownsDataDir)
+    private ServerProcess(LoggedProcess process, string dataDir, string url, string? ownedDir)
     {
         _process = process;
         DataDir = dataDir;
-        Port = port;
-        _ownsDataDir = ownsDataDir;
+        Url = url;
+        _ownedDir = ownedDir;
     }
 
     public string DataDir { get; }
-    public int Port { get; }
-    public string Url => $"https://127.0.0.1:{Port}";
+    public string Url { get; }
+    public int Port => new Uri(Url).Port;
     public string Kubeconfig => Path.Combine(DataDir, "kubeconfig");
     public string Token => File.ReadAllText(Path.Combine(DataDir, "admin.token")).Trim();
-    public string Output { get { lock (_output) return _output.ToString(); } }
+    public string Output => _process.Log;
 
     /// <summary>The directory of the built server (src/Api/bin/&lt;config&gt;/net10.0).</summary>
     public static string ServerDll
@@ -62,30 +59,38 @@ public sealed class ServerProcess : IAsyncDisposable
         StartCommandAsync(command, dataDir, port, expectKubeconfig, new Dictionary<string, string>(), extraArgs);
 
     /// <summary>As above, with <paramref name="environment"/> added to the server's environment.</summary>
-    public static async Task<ServerProcess> StartCommandAsync(string command, string? dataDir, int? port, bool expectKubeconfig,
+    public static Task<ServerProcess> StartCommandAsync(string command, string? dataDir, int? port, bool expectKubeconfig,
         IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
-        var owns = dataDir is null;
-        dataDir ??= Path.Combine(Path.GetTempPath(), "cr-e2e-" + Guid.NewGuid().ToString("N")[..12]);
+        var owned = dataDir is null ? Path.Combine(Path.GetTempPath(), "cr-e2e-" + Guid.NewGuid().ToString("N")[..12]) : null;
+        dataDir ??= owned!;
         var p = port ?? FreePort();
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { ServerDll, command, "--data-dir", dataDir, "--secure-port", p.ToString(), "--watch-bookmark-interval", "00:00:02" }.Concat(extraArgs))
-            psi.ArgumentList.Add(a);
-        foreach (var (key, value) in environment) psi.Environment[key] = value;
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
-        var server = new ServerProcess(process, dataDir, p, owns) { _expectKubeconfig = expectKubeconfig };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (server._output) server._output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (server._output) server._output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        return StartArgsAsync([command, "--data-dir", dataDir, "--secure-port", p.ToString(), "--watch-bookmark-interval", "00:00:02", .. extraArgs],
+            $"https://127.0.0.1:{p}", dataDir, owned, expectKubeconfig, environment);
+    }
+
+    /// <summary>
+    /// Starts <c>clusterregistry</c> with exactly <paramref name="args"/> (say, the command line of a Deployment crinit
+    /// made) and waits until <paramref name="url"/>/readyz answers and, with <paramref name="expectKubeconfig"/>, the
+    /// kubeconfig generated in <paramref name="dataDir"/> exists. <paramref name="ownedDir"/>, when not null, is
+    /// removed on disposal.
+    /// </summary>
+    public static async Task<ServerProcess> StartArgsAsync(IEnumerable<string> args, string url, string dataDir, string? ownedDir,
+        bool expectKubeconfig = false, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var log = Path.Combine(Path.GetTempPath(), "cr-server-" + Guid.NewGuid().ToString("N")[..12] + ".log");
+        var server = new ServerProcess(LoggedProcess.Start("dotnet", [ServerDll, .. args], log, environment), dataDir, url, ownedDir);
         try
         {
-            await server.WaitReadyAsync();
+            await Readyz.WaitAsync(url, () => Task.FromResult(server._process.HasExited ? "the server exited" : null), () => Task.FromResult(server.Output));
+            // Servers given --token-auth-file, --client-ca-file or a token webhook generate no admin credentials.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (expectKubeconfig && !File.Exists(server.Kubeconfig))
+            {
+                if (server._process.HasExited || DateTime.UtcNow > deadline)
+                    Assert.Fail($"the server is ready but wrote no kubeconfig at {server.Kubeconfig}:\n{server.Output}");
+                await Task.Delay(100);
+            }
         }
         catch
         {
@@ -94,25 +99,6 @@ public sealed class ServerProcess : IAsyncDisposable
             throw;
         }
         return server;
-    }
-
-    private async Task WaitReadyAsync()
-    {
-        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited) throw new InvalidOperationException("server exited early:\n" + Output);
-            try
-            {
-                if ((await http.GetAsync(Url + "/readyz")).StatusCode == HttpStatusCode.OK && (!_expectKubeconfig || File.Exists(Kubeconfig))) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("server did not become ready:\n" + Output);
     }
 
     /// <summary>An HttpClient that trusts the server's generated CA and sends the admin token.</summary>
@@ -159,36 +145,19 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Stops the process (SIGTERM, then kill) and keeps the data directory.</summary>
-    public async Task StopAsync()
-    {
-        if (_process.HasExited) return;
-        try
-        {
-            Process.Start("kill", ["-TERM", _process.Id.ToString()])?.WaitForExit();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await _process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-    }
+    public Task StopAsync() => _process.StopAsync(TimeSpan.FromSeconds(15));
 
     /// <summary>Kills the process at once (SIGKILL: no shutdown, no flush), as a crash would, and keeps the data directory.</summary>
-    public async Task KillAsync()
-    {
-        if (_process.HasExited) return;
-        _process.Kill();
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => _process.KillAsync();
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        _process.Dispose();
-        if (_ownsDataDir)
+        await _process.DisposeAsync();
+        File.Delete(_process.LogPath);
+        if (_ownedDir is not null)
         {
-            try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+            try { Directory.Delete(_ownedDir, recursive: true); } catch (IOException) { }
         }
     }
 }

@@ -1,16 +1,25 @@
+using ClusterRegistry.Tests.EndToEnd.Backends;
 using ClusterRegistry.Tests.EndToEnd.Infrastructure;
 
 namespace ClusterRegistry.Tests.EndToEnd.KubectlSuite;
 
 /// <summary>
-/// One real <c>clusterregistry standalone</c> server per test class, plus kubectl runners against it.
-/// Every kubectl runner gets its own discovery/HTTP cache directory.
+/// One real <c>clusterregistry standalone</c> server per test class on the embedded store (or, in a subclass, on
+/// another <see cref="IStoreBackend"/>), plus kubectl runners against it. Every kubectl runner gets its own
+/// discovery/HTTP cache directory.
 /// </summary>
 public class KubectlServerFixture : IAsyncLifetime
 {
+    private readonly IStoreBackend _store;
     private readonly string _cacheRoot = Path.Combine(Path.GetTempPath(), "cr-kubectl-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly Dictionary<string, KubectlClient> _clients = [];
     private ServerProcess? _server;
+
+    public KubectlServerFixture() : this(new EmbeddedStore())
+    {
+    }
+
+    protected KubectlServerFixture(IStoreBackend store) => _store = store;
 
     public ServerProcess Server => _server ?? throw new InvalidOperationException("the server is not started");
 
@@ -42,19 +51,14 @@ public class KubectlServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_cacheRoot);
-        _server = await StartServerAsync();
+        await _store.InitializeAsync();
+        _server = await ServerProcess.StartAsync(null, null, _store.ServerArgs);
     }
-
-    /// <summary>Starts the server under test; backends other than the embedded store override it.</summary>
-    protected virtual Task<ServerProcess> StartServerAsync() => ServerProcess.StartAsync();
-
-    /// <summary>Stops what <see cref="StartServerAsync"/> started beside the server.</summary>
-    protected virtual Task StopDependenciesAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
         if (_server is not null) await _server.DisposeAsync();
-        await StopDependenciesAsync();
+        await _store.DisposeAsync();
         try
         {
             Directory.Delete(_cacheRoot, recursive: true);

@@ -22,18 +22,7 @@ public sealed class Kubectl120Tests(KubectlServerFixture fixture)
 }
 
 /// <summary>A kubectl server fixture whose server stores in PostgreSQL (a container of its own).</summary>
-public sealed class PostgresKubectlServerFixture : KubectlServerFixture
-{
-    private readonly Backends.PostgresContainer _postgres = new();
-
-    protected override async Task<ServerProcess> StartServerAsync()
-    {
-        await _postgres.InitializeAsync();
-        return await ServerProcess.StartAsync(null, null, _postgres.ServerArgs);
-    }
-
-    protected override Task StopDependenciesAsync() => _postgres.DisposeAsync();
-}
+public sealed class PostgresKubectlServerFixture() : KubectlServerFixture(new Backends.PostgresContainer());
 
 /// <summary>The kubectl 1.32 suite with <c>--storage-backend postgres</c>.</summary>
 [Requires(Prerequisite.Docker)]
@@ -44,18 +33,7 @@ public sealed class Kubectl132PostgresTests(PostgresKubectlServerFixture fixture
 }
 
 /// <summary>A kubectl server fixture whose server stores in etcd (a container of its own).</summary>
-public sealed class EtcdKubectlServerFixture : KubectlServerFixture
-{
-    private readonly Backends.EtcdContainer _etcd = new();
-
-    protected override async Task<ServerProcess> StartServerAsync()
-    {
-        await _etcd.InitializeAsync();
-        return await ServerProcess.StartAsync(null, null, _etcd.ServerArgs);
-    }
-
-    protected override Task StopDependenciesAsync() => _etcd.DisposeAsync();
-}
+public sealed class EtcdKubectlServerFixture() : KubectlServerFixture(new Backends.EtcdContainer());
 
 /// <summary>The kubectl 1.32 suite with <c>--storage-backend etcd3</c>.</summary>
 [Requires(Prerequisite.Docker)]

@@ -15,24 +15,15 @@ namespace ClusterRegistry.Tests.StorageContractTests.Caching;
 public sealed class WatchCacheEtcdTests(EtcdFixture etcd) : IClassFixture<EtcdFixture>, IAsyncLifetime
 {
     private const string Prefix = "clusters/";
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly CancellationTokenSource _cts = new(TimeSpan.FromMinutes(3));
+    private readonly TestScope _scope = new(TimeSpan.FromMinutes(3));
 
-    private CancellationToken Ct => _cts.Token;
+    private CancellationToken Ct => _scope.Ct;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
-        _cts.Dispose();
-    }
+    public async Task DisposeAsync() => await _scope.DisposeAsync();
 
-    private T Own<T>(T disposable) where T : IAsyncDisposable
-    {
-        _owned.Add(disposable);
-        return disposable;
-    }
+    private T Own<T>(T disposable) where T : IAsyncDisposable => _scope.Own(disposable);
 
     private async Task<CachedStorage> CacheAsync(EtcdStorage store, WatchCacheOptions? options = null)
     {

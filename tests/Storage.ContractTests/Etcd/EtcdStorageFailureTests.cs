@@ -20,25 +20,16 @@ public sealed class EtcdStorageFailureTests(EtcdFixture etcd) : IClassFixture<Et
     /// <summary>"Within a few seconds": generous against a slow machine, far below a hang.</summary>
     private static readonly TimeSpan FailFastBound = TimeSpan.FromSeconds(15);
 
-    private readonly CancellationTokenSource _testCts = new(TimeSpan.FromMinutes(5));
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly TestScope _scope = new(TimeSpan.FromMinutes(5));
     private readonly string _prefix = EtcdFixture.NewPrefix();
 
-    private CancellationToken Ct => _testCts.Token;
+    private CancellationToken Ct => _scope.Ct;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
-        _testCts.Dispose();
-    }
+    public async Task DisposeAsync() => await _scope.DisposeAsync();
 
-    private T Own<T>(T disposable) where T : IAsyncDisposable
-    {
-        _owned.Add(disposable);
-        return disposable;
-    }
+    private T Own<T>(T disposable) where T : IAsyncDisposable => _scope.Own(disposable);
 
     /// <summary>A store on this test's prefix, through <paramref name="endpoint"/> (default: etcd itself).</summary>
     private EtcdStorage Store(string? endpoint = null, TimeSpan? timeout = null) =>

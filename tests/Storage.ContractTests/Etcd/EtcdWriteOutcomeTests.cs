@@ -14,25 +14,16 @@ namespace ClusterRegistry.Tests.StorageContractTests.Etcd;
 public sealed class EtcdWriteOutcomeTests(EtcdFixture etcd) : IClassFixture<EtcdFixture>, IAsyncLifetime
 {
     private const int Rounds = 6;
-    private readonly CancellationTokenSource _testCts = new(TimeSpan.FromMinutes(5));
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly TestScope _scope = new(TimeSpan.FromMinutes(5));
     private readonly string _prefix = EtcdFixture.NewPrefix();
 
-    private CancellationToken Ct => _testCts.Token;
+    private CancellationToken Ct => _scope.Ct;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
-        _testCts.Dispose();
-    }
+    public async Task DisposeAsync() => await _scope.DisposeAsync();
 
-    private T Own<T>(T disposable) where T : IAsyncDisposable
-    {
-        _owned.Add(disposable);
-        return disposable;
-    }
+    private T Own<T>(T disposable) where T : IAsyncDisposable => _scope.Own(disposable);
 
     /// <summary>A store whose calls go round robin through <paramref name="proxy"/> and straight to etcd.</summary>
     private EtcdStorage StoreThrough(TcpProxy proxy)

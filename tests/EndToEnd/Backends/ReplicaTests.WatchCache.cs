@@ -5,56 +5,32 @@ using ClusterRegistry.Tests.EndToEnd.Infrastructure;
 namespace ClusterRegistry.Tests.EndToEnd.Backends;
 
 /// <summary>
-/// Two server processes with their watch caches on one store: a write acknowledged by one replica is seen at once by
-/// a consistent GET and LIST (no resourceVersion) through the other, which reaches the other replica's cache only
-/// through its upstream watch; a list with resourceVersion=0 is served from memory and is never older than what the
-/// same client saw before.
+/// The replicas' watch caches: a write acknowledged by one replica is seen at once by a consistent GET and LIST (no
+/// resourceVersion) through the other, which reaches the other replica's cache only through its upstream watch; a
+/// list with resourceVersion=0 is served from memory and is never older than what the same client saw before.
 /// </summary>
-public abstract class WatchCacheReplicaTests : IAsyncLifetime
+public abstract partial class ReplicaTests<TStore>
 {
-    private ServerProcess _a = null!;
-    private ServerProcess _b = null!;
-    private HttpClient _ca = null!;
-    private HttpClient _cb = null!;
-
-    protected abstract string[] StoreArgs { get; }
-
-    public async Task InitializeAsync()
-    {
-        _a = await ServerProcess.StartAsync(null, null, StoreArgs);
-        _b = await ServerProcess.StartAsync(null, null, StoreArgs);
-        _ca = _a.CreateClient();
-        _cb = _b.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _ca.Dispose();
-        _cb.Dispose();
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-    }
-
     [Fact]
     public async Task WriteThroughOneReplica_ConsistentGetAndListThroughTheOther_SeeItAtOnce()
     {
         var name = Api.UniqueName("wcr");
-        await Api.CreateAsync(_ca, name);
+        await Api.CreateAsync(A, name);
         for (var i = 0; i < 30; i++)
         {
-            var written = await Api.PatchAsync(_ca, Api.Item(name), "{\"metadata\":{\"labels\":{\"step\":\"" + i + "\"}}}");
+            var written = await Api.PatchAsync(A, Api.Item(name), "{\"metadata\":{\"labels\":{\"step\":\"" + i + "\"}}}");
             var rv = long.Parse(Api.ResourceVersion(written));
 
-            var read = await Api.GetAsync(_cb, name);
+            var read = await Api.GetAsync(B, name);
             Assert.Equal((rv.ToString(), i.ToString()), (Api.ResourceVersion(read), Api.Label(read, "step")));
 
-            var list = await Api.ListAsync(_cb, $"labelSelector=step%3D{i}");
+            var list = await Api.ListAsync(B, $"labelSelector=step%3D{i}");
             Assert.True(long.Parse(list.GetProperty("metadata").GetProperty("resourceVersion").GetString()!) >= rv);
             Assert.Contains(list.GetProperty("items").EnumerateArray(), o => Api.Name(o) == name && Api.ResourceVersion(o) == rv.ToString());
 
             // resourceVersion=0 ("any") may be served older than the write; the other replica's cache catches up with
             // it through its upstream watch, so such a list reaches the write's revision soon (waited for, bounded).
-            await AnyListReachesAsync(_cb, rv);
+            await AnyListReachesAsync(B, rv);
         }
     }
 
@@ -71,10 +47,10 @@ public abstract class WatchCacheReplicaTests : IAsyncLifetime
     [Fact]
     public async Task WatchCacheOff_WriteThroughOneReplica_ReadThroughTheOther()
     {
-        await using var uncached = await ServerProcess.StartAsync(null, null, [.. StoreArgs, "--watch-cache=false"]);
+        await using var uncached = await ServerProcess.StartAsync(null, null, [.. Store.ServerArgs, "--watch-cache=false"]);
         using var client = uncached.CreateClient();
         var name = Api.UniqueName("wco");
-        var created = await Api.CreateAsync(_ca, name);
+        var created = await Api.CreateAsync(A, name);
         var (gets, lists) = await StoreReadsAsync(client);
         Assert.Equal(Api.ResourceVersion(created), Api.ResourceVersion(await Api.GetAsync(client, name)));
         var list = await Api.ListAsync(client, "resourceVersion=0");
@@ -93,16 +69,4 @@ public abstract class WatchCacheReplicaTests : IAsyncLifetime
             .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
         return (Sum("get"), Sum("list"));
     }
-}
-
-[Requires(Prerequisite.Docker)]
-public sealed class EtcdWatchCacheReplicaTests(EtcdContainer etcd) : WatchCacheReplicaTests, IClassFixture<EtcdContainer>
-{
-    protected override string[] StoreArgs => etcd.ServerArgs;
-}
-
-[Requires(Prerequisite.Docker)]
-public sealed class PostgresWatchCacheReplicaTests(PostgresContainer postgres) : WatchCacheReplicaTests, IClassFixture<PostgresContainer>
-{
-    protected override string[] StoreArgs => postgres.ServerArgs;
 }

@@ -2,61 +2,56 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
 using ClusterRegistry.Tests.EndToEnd.Http;
-using ClusterRegistry.Tests.EndToEnd.Infrastructure;
 using Xunit.Abstractions;
 
 namespace ClusterRegistry.Tests.EndToEnd.Backends;
 
-/// <summary>Two server processes on one etcd (same --etcd-prefix): what one writes the other reads and watches at once.</summary>
-[Requires(Prerequisite.Docker)]
-public sealed class EtcdReplicaTests(EtcdContainer etcd, ITestOutputHelper output) : IClassFixture<EtcdContainer>, IAsyncLifetime
+/// <summary>
+/// Two server processes on one store (<see cref="ReplicaPair"/>, started afresh for each test): what one writes the
+/// other reads and watches at once, concurrent writers through both, and their watch caches (ReplicaTests.WatchCache.cs).
+/// Each backend that replicas can share runs the whole suite.
+/// </summary>
+public abstract partial class ReplicaTests<TStore>(TStore store, ITestOutputHelper output) : IAsyncLifetime
+    where TStore : IStoreBackend
 {
-    private ServerProcess _a = null!;
-    private ServerProcess _b = null!;
-    private HttpClient _ca = null!;
-    private HttpClient _cb = null!;
+    private ReplicaPair _pair = null!;
 
-    public async Task InitializeAsync()
-    {
-        _a = await ServerProcess.StartAsync(null, null, etcd.ServerArgs);
-        _b = await ServerProcess.StartAsync(null, null, etcd.ServerArgs);
-        _ca = _a.CreateClient();
-        _cb = _b.CreateClient();
-        _ca.Timeout = _cb.Timeout = TimeSpan.FromSeconds(60);
-    }
+    protected TStore Store => store;
+    protected ITestOutputHelper Output => output;
+    protected HttpClient A => _pair.A;
+    protected HttpClient B => _pair.B;
 
-    public async Task DisposeAsync()
-    {
-        _ca.Dispose();
-        _cb.Dispose();
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-    }
+    /// <summary>How many concurrent writers the concurrency test runs, half through each replica.</summary>
+    protected abstract int Writers { get; }
+
+    public async Task InitializeAsync() => _pair = await ReplicaPair.StartAsync(store.ServerArgs);
+
+    public async Task DisposeAsync() => await _pair.DisposeAsync();
 
     [Fact]
     public async Task TwoReplicas_WriteThroughOne_ReadAndWatchedThroughTheOther()
     {
-        var list = await Api.ListAsync(_cb, "");
+        var list = await Api.ListAsync(B, "");
         var rv = list.GetProperty("metadata").GetProperty("resourceVersion").GetString();
-        await using var watch = await RawWatch.OpenAsync(_cb, $"resourceVersion={rv}");
+        await using var watch = await RawWatch.OpenAsync(B, $"resourceVersion={rv}");
 
-        var name = Api.UniqueName("erep");
-        var created = await Api.CreateAsync(_ca, name);
+        var name = Api.UniqueName("rep");
+        var created = await Api.CreateAsync(A, name);
         // Immediately (no retry) readable through the other replica, at the same resourceVersion.
-        var read = await Api.GetAsync(_cb, name);
+        var read = await Api.GetAsync(B, name);
         Assert.Equal(Api.ResourceVersion(created), Api.ResourceVersion(read));
-        var listed = await Api.ListAsync(_cb, "");
+        var listed = await Api.ListAsync(B, "");
         Assert.Contains(listed.GetProperty("items").EnumerateArray(),
             i => Api.Name(i) == name && Api.ResourceVersion(i) == Api.ResourceVersion(created));
 
-        var patched = await Api.PatchAsync(_ca, Api.Item(name), """{"metadata":{"labels":{"step":"two"}}}""");
-        var readPatched = await Api.GetAsync(_cb, name);
+        var patched = await Api.PatchAsync(A, Api.Item(name), """{"metadata":{"labels":{"step":"two"}}}""");
+        var readPatched = await Api.GetAsync(B, name);
         Assert.Equal(Api.ResourceVersion(patched), Api.ResourceVersion(readPatched));
         Assert.Equal("two", Api.Label(readPatched, "step"));
 
-        using var deleted = await Api.SendAsync(_ca, HttpMethod.Delete, Api.Item(name));
+        using var deleted = await Api.SendAsync(A, HttpMethod.Delete, Api.Item(name));
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
-        await Api.AssertAbsentAsync(_cb, name);
+        await Api.AssertAbsentAsync(B, name);
 
         var events = new List<(string Type, string Rv)>();
         while (events.Count < 3 && await watch.NextAsync(TimeSpan.FromSeconds(20)) is { } e)
@@ -67,7 +62,7 @@ public sealed class EtcdReplicaTests(EtcdContainer etcd, ITestOutputHelper outpu
             Assert.Equal(name, Api.Name(e.GetProperty("object")));
             events.Add((type, Api.ResourceVersion(e.GetProperty("object"))));
         }
-        output.WriteLine("watched through the other replica: " + string.Join(", ", events.Select(e => $"{e.Type}@{e.Rv}")));
+        Output.WriteLine("watched through the other replica: " + string.Join(", ", events.Select(e => $"{e.Type}@{e.Rv}")));
         Assert.Equal(["ADDED", "MODIFIED", "DELETED"], events.Select(e => e.Type));
         Assert.Equal(Api.ResourceVersion(created), events[0].Rv);
         Assert.Equal(Api.ResourceVersion(patched), events[1].Rv);
@@ -75,20 +70,21 @@ public sealed class EtcdReplicaTests(EtcdContainer etcd, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task EightWriters_TwoReplicas_EveryAcknowledgedWriteWatchedOnBothInOrderOnce()
+    public async Task ConcurrentWriters_TwoReplicas_EveryAcknowledgedWriteWatchedOnBothInOrderOnce()
     {
-        var name = Api.UniqueName("ecas");
-        var created = await Api.CreateAsync(_ca, name);
+        var name = Api.UniqueName("cas");
+        var created = await Api.CreateAsync(A, name);
         var query = $"resourceVersion={Api.ResourceVersion(created)}&fieldSelector=metadata.name%3D{name}";
-        await using var watchA = await RawWatch.OpenAsync(_ca, query);
-        await using var watchB = await RawWatch.OpenAsync(_cb, query);
+        await using var watchA = await RawWatch.OpenAsync(A, query);
+        await using var watchB = await RawWatch.OpenAsync(B, query);
 
-        const int writers = 8, writesEach = 5;
+        var writers = Writers;
+        const int writesEach = 5;
         var acknowledged = new ConcurrentBag<(long Rv, string Value)>();
         var conflicts = 0;
         await Task.WhenAll(Enumerable.Range(0, writers).Select(async w =>
         {
-            var client = w % 2 == 0 ? _ca : _cb;
+            var client = w % 2 == 0 ? A : B;
             for (var i = 0; i < writesEach; i++)
             {
                 for (var attempt = 0; ; attempt++)
@@ -123,10 +119,17 @@ public sealed class EtcdReplicaTests(EtcdContainer etcd, ITestOutputHelper outpu
                 var meta = e.GetProperty("object").GetProperty("metadata");
                 seen.Add((long.Parse(meta.GetProperty("resourceVersion").GetString()!), meta.GetProperty("annotations").GetProperty("writer").GetString()!));
             }
-            output.WriteLine($"replica {label}: {expected.Count} acknowledged writes, {seen.Count} watched");
+            Output.WriteLine($"replica {label}: {expected.Count} acknowledged writes, {seen.Count} watched");
             Assert.Equal(expected, seen);
         }
-        output.WriteLine($"{conflicts} conflicts retried");
+        Output.WriteLine($"{conflicts} conflicts retried");
         Assert.True(expected.Zip(expected.Skip(1)).All(p => p.First.Rv < p.Second.Rv), "two acknowledged writes share a resourceVersion");
     }
+}
+
+[Requires(Prerequisite.Docker)]
+public sealed class EtcdReplicaTests(EtcdContainer etcd, ITestOutputHelper output)
+    : ReplicaTests<EtcdContainer>(etcd, output), IClassFixture<EtcdContainer>
+{
+    protected override int Writers => 8;
 }

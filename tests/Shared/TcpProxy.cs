@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ClusterRegistry.Tests.StorageContractTests.Etcd;
+namespace ClusterRegistry.Tests;
 
 /// <summary>What a <see cref="TcpProxy"/> does with new connections.</summary>
 public enum ProxyMode
@@ -14,7 +14,10 @@ public enum ProxyMode
     Blackhole,
 }
 
-/// <summary>A TCP relay on 127.0.0.1 in front of a server, to break, refuse or black-hole its connections on demand.</summary>
+/// <summary>
+/// A TCP relay on 127.0.0.1 in front of a server (TLS passes through untouched), to break, refuse or black-hole its
+/// connections on demand: a network failure between one client and the server, the server and other clients unaffected.
+/// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
@@ -38,7 +41,18 @@ public sealed class TcpProxy : IAsyncDisposable
     /// </summary>
     public bool DropAnswers { get; set; }
 
-    public string Endpoint => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    public string Endpoint => $"http://127.0.0.1:{Port}";
+
+    /// <summary>Cuts the client off, as a network partition would: open connections reset, new ones refused until <see cref="Restore"/>.</summary>
+    public void Cut()
+    {
+        Mode = ProxyMode.Refuse;
+        DropAll();
+    }
+
+    public void Restore() => Mode = ProxyMode.Forward;
 
     /// <summary>Closes every open connection (both sides), as a network failure or a server restart would.</summary>
     public void DropAll()

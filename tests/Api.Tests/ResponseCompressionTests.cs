@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace ClusterRegistry.Tests.Http;
 
@@ -12,20 +11,11 @@ namespace ClusterRegistry.Tests.Http;
 /// </summary>
 public sealed class ResponseCompressionTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
 {
-    private const int Objects = 3;
+    private const int Objects = LargeClusters.Count;
     private readonly string _label = Api.UniqueValue();
     private string Selector => $"labelSelector=gzip%3D{_label}";
 
-    /// <summary>Three clusters of about 60 KB each: one is below the threshold, their list is above it.</summary>
-    public async Task InitializeAsync()
-    {
-        for (var i = 0; i < Objects; i++)
-        {
-            var cluster = Api.NewCluster(Api.UniqueName("gzip"), new Dictionary<string, string> { ["gzip"] = _label });
-            cluster["metadata"]!["annotations"] = new JsonObject { ["example.com/blob"] = new string((char)('a' + i), 60_000) };
-            await Api.CreateAsync(fixture.Client, cluster);
-        }
-    }
+    public Task InitializeAsync() => LargeClusters.CreateAsync(fixture.Client, _label);
 
     public Task DisposeAsync() => Task.CompletedTask;
 

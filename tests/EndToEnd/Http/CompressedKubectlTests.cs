@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using ClusterRegistry.Tests.EndToEnd.Infrastructure;
 
 namespace ClusterRegistry.Tests.EndToEnd.Http;
@@ -10,20 +9,10 @@ namespace ClusterRegistry.Tests.EndToEnd.Http;
 /// </summary>
 public sealed class CompressedKubectlTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
 {
-    private const int Objects = 3;
+    private const int Objects = LargeClusters.Count;
     private readonly string _label = Api.UniqueValue();
-    private string Selector => $"labelSelector=gzip%3D{_label}";
 
-    /// <summary>Three clusters of about 60 KB each: one is below the threshold, their list is above it.</summary>
-    public async Task InitializeAsync()
-    {
-        for (var i = 0; i < Objects; i++)
-        {
-            var cluster = Api.NewCluster(Api.UniqueName("gzip"), new Dictionary<string, string> { ["gzip"] = _label });
-            cluster["metadata"]!["annotations"] = new JsonObject { ["example.com/blob"] = new string((char)('a' + i), 60_000) };
-            await Api.CreateAsync(fixture.Client, cluster);
-        }
-    }
+    public Task InitializeAsync() => LargeClusters.CreateAsync(fixture.Client, _label);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -38,7 +27,7 @@ public sealed class CompressedKubectlTests(ServerFixture fixture) : IClassFixtur
             Assert.True(json.ExitCode == 0, json.ToString());
             var items = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("items").EnumerateArray().ToArray();
             Assert.Equal(Objects, items.Length);
-            Assert.All(items, i => Assert.Equal(60_000,
+            Assert.All(items, i => Assert.Equal(LargeClusters.BlobLength,
                 i.GetProperty("metadata").GetProperty("annotations").GetProperty("example.com/blob").GetString()!.Length));
 
             var table = await kubectl.RunAsync($"get clusters -l gzip={_label} --show-labels");

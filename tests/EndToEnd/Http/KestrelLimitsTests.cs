@@ -8,8 +8,8 @@ namespace ClusterRegistry.Tests.EndToEnd.Http;
 
 /// <summary>
 /// What Kestrel enforces on the wire, so only the real process shows it: the body limit over HTTP/2 and over HTTP/1.1
-/// with 100-continue, the 1 MiB request line, and the minimum body data rate (the in-process tests, tests/Api.Tests,
-/// have no connection and no Kestrel).
+/// with 100-continue, the 1 MiB request line, the minimum body data rate and its refusal of a NUL in the request
+/// target (the in-process tests, tests/Api.Tests, have no connection and no Kestrel).
 /// </summary>
 public sealed class KestrelLimitsTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
@@ -94,5 +94,20 @@ public sealed class KestrelLimitsTests(ServerFixture fixture) : IClassFixture<Se
         var body = text[text.IndexOf('{', StringComparison.Ordinal)..];
         body = body[..(body.LastIndexOf('}') + 1)];
         Assert.Equal("Timeout", JsonDocument.Parse(body).RootElement.GetProperty("reason").GetString());
+    }
+
+    [Theory]
+    [InlineData("GET", "/apis/clusterregistry.k8s.io/v1alpha1/clusters/%00")]
+    [InlineData("DELETE", "/apis/clusterregistry.k8s.io/v1alpha1/clusters/%00")]
+    [InlineData("GET", "/apis/clusterregistry.k8s.io/v1alpha1/clusters/%00/status")]
+    public async Task Request_NameWithEncodedNul_RejectedAsBadRequest(string method, string path)
+    {
+        // Kestrel's request parser refuses a NUL in the request target before any application code runs, answering a
+        // bare 400 (as Go's net/http does for malformed request lines); the application cannot turn it into a Status.
+        // What matters is that it is a client error and that nothing reaches storage.
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
     }
 }

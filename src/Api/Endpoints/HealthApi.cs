@@ -11,14 +11,6 @@ public static class HealthApi
 {
     private delegate Task<string?> Check(IServiceProvider services, CancellationToken ct);
 
-    private static volatile bool _shuttingDown;
-
-    public static bool ShuttingDown
-    {
-        get => _shuttingDown;
-        set => _shuttingDown = value;
-    }
-
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         // The storage check is named after the backend (etcd, postgres, embedded), as kube-apiserver names its etcd check.
@@ -41,9 +33,14 @@ public static class HealthApi
         };
         list.Add((storageName, StorageCheck));
         if (endpoint == "readyz")
-            list.Add(("shutdown", (_, _) => Task.FromResult(ShuttingDown ? "process is shutting down" : null)));
+            list.Add(("shutdown", ShutdownCheck));
         return list;
     }
+
+    /// <summary>Not ready once this host is stopping (its own lifetime, not a process-wide flag: tests host several).</summary>
+    private static Task<string?> ShutdownCheck(IServiceProvider services, CancellationToken ct) =>
+        Task.FromResult(services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested
+            ? "process is shutting down" : null);
 
     private static async Task<string?> StorageCheck(IServiceProvider services, CancellationToken ct)
     {

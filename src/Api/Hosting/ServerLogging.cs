@@ -18,10 +18,9 @@ public static class ServerLogging
         .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
         .CreateLogger();
 
-    /// <summary>Where the server serves and keeps its data, logged once it is up; readiness ends with shutdown.</summary>
+    /// <summary>Where the server serves and keeps its data, logged once it is up.</summary>
     public static void LogStartup(this WebApplication app, ServerOptions options, IObjectStorage storage)
     {
-        app.Lifetime.ApplicationStopping.Register(() => Endpoints.HealthApi.ShuttingDown = true);
         var kubeconfig = app.Services.GetService<AdminKubeconfig>()?.Path;
         app.Lifetime.ApplicationStarted.Register(() =>
         {

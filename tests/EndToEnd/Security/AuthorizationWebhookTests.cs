@@ -183,7 +183,7 @@ public sealed class AuthorizationWebhookTests(AuthorizationWebhookFixture fx) : 
         using var viewer = fx.Client(AuthorizationPolicy.Viewer);
         using var request = new HttpRequestMessage(HttpMethod.Patch, Item(name))
         {
-            Content = Http.Api.Body("""{"metadata":{"labels":{"patched":"yes"}}}""", Http.Api.MergePatch),
+            Content = Api.Body("""{"metadata":{"labels":{"patched":"yes"}}}""", Api.MergePatch),
         };
 
         using var response = await viewer.SendAsync(request);
@@ -191,8 +191,8 @@ public sealed class AuthorizationWebhookTests(AuthorizationWebhookFixture fx) : 
         var status = await FailureAsync(response, HttpStatusCode.Forbidden, "Forbidden");
         Assert.Equal(AuthorizationPolicy.Forbidden("viewer", "patch", name), status.GetProperty("message").GetString());
         using var editor = fx.Client(AuthorizationPolicy.Editor);
-        var stored = await Http.Api.GetAsync(editor, name);
-        Assert.Null(Http.Api.Label(stored, "patched"));
+        var stored = await Api.GetAsync(editor, name);
+        Assert.Null(Api.Label(stored, "patched"));
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class FuzzFixture : IAsyncLifetime
         foreach (var name in FuzzGenerators.PoolNames.Take(2))
         {
             using var response = await Client.PostAsync(FuzzGenerators.Collection,
-                Http.Api.Body(FuzzGenerators.ValidCluster(name, withRv: false).ToJsonString()));
+                Api.Body(FuzzGenerators.ValidCluster(name, withRv: false).ToJsonString()));
             if (!response.IsSuccessStatusCode)
                 throw new InvalidOperationException($"seeding {name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }

@@ -89,7 +89,7 @@ public sealed class OverloadTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.True(throttled > 0, $"no create was throttled in {bursts} bursts of 40 concurrent creates");
         // Only the creates that were answered 201 are stored.
-        var list = await Http.Api.ListAsync(client, "labelSelector=" + Uri.EscapeDataString("burst=" + label));
+        var list = await Api.ListAsync(client, "labelSelector=" + Uri.EscapeDataString("burst=" + label));
         Assert.Equal(created, list.GetProperty("items").GetArrayLength());
     }
 
@@ -161,7 +161,7 @@ public sealed class OverloadTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("Timeout: request did not complete within requested timeout - context deadline exceeded",
             doc.RootElement.GetProperty("message").GetString());
         using var client = server.CreateClient();
-        await Http.Api.AssertAbsentAsync(client, name);
+        await Api.AssertAbsentAsync(client, name);
     }
 
     /// <summary>True when the text holds the headers and a body of the Content-Length given, or a final chunk.</summary>

@@ -259,15 +259,15 @@ public static class SecurityAssert
 
     public static string ClusterJson(string name, IDictionary<string, string>? labels = null)
     {
-        var cluster = Http.Api.NewCluster(name, labels);
+        var cluster = Api.NewCluster(name, labels);
         return cluster.ToJsonString();
     }
 
-    public static StringContent Json(string text) => Http.Api.Body(text);
+    public static StringContent Json(string text) => Api.Body(text);
 
     /// <summary>Asserts a Status failure with the code and reason; returns its message.</summary>
     public static async Task<JsonElement> FailureAsync(HttpResponseMessage response, HttpStatusCode code, string reason) =>
-        await Http.Api.AssertFailureAsync(response, code, reason);
+        await Api.AssertFailureAsync(response, code, reason);
 
     /// <summary>Polls <paramref name="condition"/> every 100 ms until it is true or <paramref name="timeout"/> passes; fails with <paramref name="what"/>.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)

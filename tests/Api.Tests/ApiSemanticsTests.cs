@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace ClusterRegistry.Tests.EndToEnd.Http;
+namespace ClusterRegistry.Tests.Http;
 
 /// <summary>Discovery, version, OpenAPI, health, content negotiation and the write semantics kube-apiserver has.</summary>
 public sealed class ApiSemanticsTests(ServerFixture fixture) : IClassFixture<ServerFixture>

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace ClusterRegistry.Tests.EndToEnd.Http;
+namespace ClusterRegistry.Tests.Http;
 
 /// <summary>
 /// Work and storage are bounded however a write is phrased: JSON patch "copy" operations may add at most 3 MiB (as

@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace ClusterRegistry.Tests.EndToEnd.Http;
+namespace ClusterRegistry.Tests.Http;
 
 /// <summary>
-/// Bad requests against the real server: each must answer kube-apiserver's Status JSON with the right code (never 5xx)
+/// Bad requests against the server: each must answer kube-apiserver's Status JSON with the right code (never 5xx)
 /// and must leave nothing stored or changed.
 /// </summary>
 public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerFixture>
@@ -90,32 +90,6 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal(Api.ResourceVersion(created), Api.ResourceVersion(stored));
         Assert.Equal("10.0.0.1:6443", Api.FirstServerAddress(stored));
         await Api.AssertAbsentAsync(_http, other);
-    }
-
-    /// <summary>
-    /// Over the 3 MiB limit. Sent over HTTP/2 (what kubectl and the C# client use) and over HTTP/1.1 with
-    /// Expect: 100-continue; a plain HTTP/1.1 upload of a rejected body may see the connection closed mid-upload.
-    /// </summary>
-    [Theory]
-    [InlineData(2)]
-    [InlineData(1)]
-    public async Task Create_FourMiBBody_Returns413RequestEntityTooLarge(int httpVersion)
-    {
-        var name = Api.UniqueName("huge");
-        var body = Api.NewCluster(name);
-        body["metadata"]!["annotations"] = new JsonObject { ["example.com/blob"] = new string('x', 4 * 1024 * 1024) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, Api.Collection)
-        {
-            Content = Api.Body(body),
-            Version = httpVersion == 2 ? HttpVersion.Version20 : HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        if (httpVersion == 1) request.Headers.ExpectContinue = true;
-
-        using var response = await _http.SendAsync(request);
-
-        await Api.AssertFailureAsync(response, HttpStatusCode.RequestEntityTooLarge, "RequestEntityTooLarge");
-        await Api.AssertAbsentAsync(_http, name);
     }
 
     [Fact]

@@ -1,9 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ClusterRegistry.Tests.EndToEnd.Backends;
 
-namespace ClusterRegistry.Tests.EndToEnd.Http;
+namespace ClusterRegistry.Tests.Http;
 
 /// <summary>
 /// Reads served from the watch cache write each version's bytes encoded once and shared (GET as they are, LIST joined,
@@ -29,7 +28,7 @@ public sealed partial class EncodeOnceTests(ServerFixture fixture) : IClassFixtu
         var label = Api.UniqueValue();
         var labels = new Dictionary<string, string> { ["encode-once"] = label };
         var (a, b) = (Api.UniqueName("enc-a"), Api.UniqueName("enc-b"));
-        await using var watch = await RawWatch.OpenAsync(Client, $"{Api.Collection}?watch=true&labelSelector=encode-once%3D{label}", Api.Json);
+        await using var watch = await WatchStream.OpenAsync(Client, $"watch=true&labelSelector=encode-once%3D{label}", accept: Api.Json);
 
         var a1 = await WriteAsync(HttpMethod.Post, Api.Collection, Api.NewCluster(a, labels).ToJsonString(), Api.Json, HttpStatusCode.Created);
         var b1 = await WriteAsync(HttpMethod.Post, Api.Collection, Api.NewCluster(b, labels).ToJsonString(), Api.Json, HttpStatusCode.Created);
@@ -75,7 +74,7 @@ public sealed partial class EncodeOnceTests(ServerFixture fixture) : IClassFixtu
         await WriteAsync(HttpMethod.Post, Api.Collection, Api.NewCluster(a, labels).ToJsonString(), Api.Json, HttpStatusCode.Created);
         await WriteAsync(HttpMethod.Post, Api.Collection, Api.NewCluster(b, labels).ToJsonString(), Api.Json, HttpStatusCode.Created);
         Assert.Contains("10.0.0.1:6443", await ReadAsync($"{Api.Collection}?{selector}", TableAccept));
-        await using var watch = await RawWatch.OpenAsync(Client, $"{Api.Collection}?watch=true&{selector}", TableAccept);
+        await using var watch = await WatchStream.OpenAsync(Client, $"watch=true&{selector}", accept: TableAccept);
         for (var i = 0; i < 2; i++) Assert.NotNull(await watch.NextLineAsync(Wait)); // the two initial ADDED rows
 
         var a2 = JsonDocument.Parse(await WriteAsync(HttpMethod.Patch, Api.Item(a), Patched("10.0.0.3:6443"), Api.MergePatch, HttpStatusCode.OK)).RootElement;

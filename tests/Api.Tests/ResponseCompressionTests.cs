@@ -1,32 +1,21 @@
 using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using ClusterRegistry.Tests.EndToEnd.Backends;
-using ClusterRegistry.Tests.EndToEnd.Infrastructure;
 
-namespace ClusterRegistry.Tests.EndToEnd.Http;
+namespace ClusterRegistry.Tests.Http;
 
 /// <summary>
 /// Large responses are gzip-compressed for clients that accept it (kube-apiserver compresses above 128 KiB; kubectl
-/// asks), with the same bytes inside as uncompressed; small responses and watch streams are never compressed.
+/// asks), with the same bytes inside as uncompressed; small responses and watch streams are never compressed. (kubectl
+/// reading them: EndToEnd/Http/CompressedKubectlTests.)
 /// </summary>
 public sealed class ResponseCompressionTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
 {
-    private const int Objects = 3;
+    private const int Objects = LargeClusters.Count;
     private readonly string _label = Api.UniqueValue();
     private string Selector => $"labelSelector=gzip%3D{_label}";
 
-    /// <summary>Three clusters of about 60 KB each: one is below the threshold, their list is above it.</summary>
-    public async Task InitializeAsync()
-    {
-        for (var i = 0; i < Objects; i++)
-        {
-            var cluster = Api.NewCluster(Api.UniqueName("gzip"), new Dictionary<string, string> { ["gzip"] = _label });
-            cluster["metadata"]!["annotations"] = new JsonObject { ["example.com/blob"] = new string((char)('a' + i), 60_000) };
-            await Api.CreateAsync(fixture.Client, cluster);
-        }
-    }
+    public Task InitializeAsync() => LargeClusters.CreateAsync(fixture.Client, _label);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -86,7 +75,7 @@ public sealed class ResponseCompressionTests(ServerFixture fixture) : IClassFixt
     public async Task Watch_IsNeitherCompressedNorBuffered()
     {
         using var raw = Raw();
-        await using var watch = await RawWatch.OpenAsync(raw, $"{Api.Collection}?watch=true&{Selector}", Api.Json, acceptEncoding: "gzip");
+        await using var watch = await WatchStream.OpenAsync(raw, $"watch=true&{Selector}", accept: Api.Json, acceptEncoding: "gzip");
         Assert.Empty(watch.Response.Content.Headers.ContentEncoding);
         // The initial events (about 180 KB together) arrive as plain lines while the stream stays open.
         for (var i = 0; i < Objects; i++)
@@ -94,30 +83,6 @@ public sealed class ResponseCompressionTests(ServerFixture fixture) : IClassFixt
             var line = await watch.NextLineAsync(TimeSpan.FromSeconds(30));
             Assert.NotNull(line);
             Assert.Equal("ADDED", JsonDocument.Parse(line).RootElement.GetProperty("type").GetString());
-        }
-    }
-
-    [Fact]
-    public async Task Kubectl_ReadsTheCompressedListAndTable()
-    {
-        var cache = Directory.CreateTempSubdirectory("kubectl-gzip-");
-        try
-        {
-            var kubectl = new Kubectl(Kubectl.V132, fixture.Server.Kubeconfig, cache.FullName);
-            var json = await kubectl.RunAsync($"get clusters -l gzip={_label} -o json");
-            Assert.True(json.ExitCode == 0, json.ToString());
-            var items = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("items").EnumerateArray().ToArray();
-            Assert.Equal(Objects, items.Length);
-            Assert.All(items, i => Assert.Equal(60_000,
-                i.GetProperty("metadata").GetProperty("annotations").GetProperty("example.com/blob").GetString()!.Length));
-
-            var table = await kubectl.RunAsync($"get clusters -l gzip={_label} --show-labels");
-            Assert.True(table.ExitCode == 0, table.ToString());
-            Assert.Equal(Objects, table.Stdout.Split('\n').Count(l => l.StartsWith("gzip-", StringComparison.Ordinal)));
-        }
-        finally
-        {
-            cache.Delete(true);
         }
     }
 

@@ -44,7 +44,9 @@ public static class ServerHost
     /// <summary>The server over an opened store: each layer's registrations, then the edge's request path.</summary>
     public static WebApplication Build(ServerOptions options, IObjectStorage storage, DelegatedSecurity? delegated = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No watch on appsettings files: it watches the working directory and everything under it, and a data directory
+        // there (a server started from the home directory) made every write of the store's WAL an inotify event.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.AddApiServer(options, delegated);
         builder.Services.AddApplication();
         builder.Services.AddInfrastructure(options.Infrastructure, storage);

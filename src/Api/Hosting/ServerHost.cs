@@ -49,7 +49,9 @@ public static class ServerHost
     public static WebApplication Build(ServerOptions options, IObjectStorage storage, DelegatedSecurity? delegated = null,
         Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No watch on appsettings files: it watches the working directory and everything under it, and a data directory
+        // there (a server started from the home directory) made every write of the store's WAL an inotify event.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.AddApiServer(options, delegated);
         builder.Services.AddApplication();
         builder.Services.AddInfrastructure(options.Infrastructure, storage);

@@ -1,8 +1,6 @@
 using System.Threading.Channels;
 using ClusterRegistry.Application.Abstractions;
-using ClusterRegistry.Infrastructure.Storage.Relational;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClusterRegistry.Infrastructure.Storage.Embedded;
 
@@ -13,9 +11,9 @@ namespace ClusterRegistry.Infrastructure.Storage.Embedded;
 /// docs/decisions/ADR-017-storage-group-commit-and-write-nonces.md.
 /// </summary>
 /// <remarks>
-/// Within a group each write runs its own precondition check and its own SaveChanges, against the state the writes
-/// before it in the group left (the same transaction), so a write that fails its precondition or a constraint fails
-/// alone: nothing of it is staged (EF rolls the transaction back to the savepoint it set before the SaveChanges).
+/// Within a group each write runs its own precondition check against the state the writes before it in the group left
+/// (the same transaction), so a write that fails its precondition fails alone: it is refused before anything of it is
+/// written (<see cref="EmbeddedWriter"/>).
 /// Revisions are handed out in queue order, and the group is published to watchers in that order after the commit.
 /// A failure of the transaction itself (I/O, a full disk) fails every write of the group: none of them committed.
 /// </remarks>
@@ -26,6 +24,9 @@ public sealed partial class EmbeddedStorage
 
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _committer;
+
+    /// <summary>The committer's connection; only the commit loop uses it (under the write lock), null after a failed group.</summary>
+    private EmbeddedWriter? _writer;
 
     /// <param name="Expected">null: create; otherwise the mod revision the key must still have.</param>
     /// <param name="Value">null: delete.</param>
@@ -57,7 +58,7 @@ public sealed partial class EmbeddedStorage
             await _writeLock.WaitAsync();
             try
             {
-                await CommitGroupAsync(group);
+                CommitGroup(group);
             }
             finally
             {
@@ -68,7 +69,7 @@ public sealed partial class EmbeddedStorage
     }
 
     /// <summary>Commits <paramref name="group"/> in one transaction and completes each write with its revision or its error.</summary>
-    private async Task CommitGroupAsync(List<PendingWrite> group)
+    private void CommitGroup(List<PendingWrite> group)
     {
         var applied = new List<(PendingWrite Write, StorageEvent Change)>(group.Count);
         // Refusals are judged against the group's earlier writes, which are not durable yet: they are answered only
@@ -78,42 +79,46 @@ public sealed partial class EmbeddedStorage
         var failing = group[0];
         try
         {
-            await using var db = Db();
-            await PragmasAsync(db, CancellationToken.None);
-            await using var tx = await db.Database.BeginTransactionAsync();
+            var writer = _writer ??= new EmbeddedWriter(ConnectionString(DatabasePath, pooling: false));
+            writer.Begin();
             foreach (var write in group)
             {
                 failing = write;
-                var (change, refusal) = await StageAsync(db, write, revision + 1);
-                if (refusal is not null)
+                try
                 {
-                    refused.Add((write, refusal));
-                    continue;
+                    applied.Add((write, writer.Write(write.Key, write.Expected, write.Value, revision + 1)));
+                    revision++;
                 }
-                revision++;
-                applied.Add((write, change!));
+                catch (StorageException e)
+                {
+                    // The precondition failed before anything of this write was written.
+                    refused.Add((write, e));
+                }
             }
             if (applied.Count == 0)
             {
+                writer.Rollback();
                 foreach (var (write, error) in refused) write.Done.TrySetException(error);
                 return;
             }
-            await db.State.ExecuteUpdateAsync(s => s.SetProperty(x => x.CurrentRevision, revision));
             failing = applied[^1].Write;
-            await tx.CommitAsync(CancellationToken.None);
-        }
-        catch (Exception e) when (e is SqliteException or DbUpdateException { InnerException: SqliteException })
-        {
-            // The transaction is lost as a whole: nothing of the group committed. EF wraps the file's faults (read-only,
-            // I/O) too; they are the store's failure, not the requests'.
-            var cause = e as SqliteException ?? (SqliteException)e.InnerException!;
-            var error = _faults.Fail(cause, failing.Key, "write", write: true);
-            foreach (var write in group) write.Done.TrySetException(error);
-            return;
+            writer.Commit(revision);
         }
         catch (Exception e)
         {
-            foreach (var write in group) write.Done.TrySetException(e);
+            // The transaction is lost as a whole: nothing of the group committed. A connection whose transaction
+            // cannot even be rolled back is replaced, so nothing half-finished leaks into a later group.
+            try
+            {
+                _writer?.Rollback();
+            }
+            catch (SqliteException)
+            {
+                _writer?.Dispose();
+                _writer = null;
+            }
+            var error = e is SqliteException sqlite ? _faults.Fail(sqlite, failing.Key, "write", write: true) : e;
+            foreach (var write in group) write.Done.TrySetException(error);
             return;
         }
         Volatile.Write(ref _current, revision);
@@ -130,38 +135,12 @@ public sealed partial class EmbeddedStorage
         }
     }
 
-    /// <summary>
-    /// Checks and stages one write at <paramref name="revision"/> and saves it into the open transaction; or the
-    /// reason it failed on its own (nothing of it stays in the transaction).
-    /// </summary>
-    private static async Task<(StorageEvent? Change, StorageException? Refusal)> StageAsync(RegistryDbContext db, PendingWrite write, long revision)
-    {
-        try
-        {
-            var row = await db.Objects.FirstOrDefaultAsync(o => o.Key == write.Key);
-            var change = RelationalWrites.Stage(db, row, write.Key, write.Expected, write.Value, revision);
-            await db.SaveChangesAsync();
-            db.ChangeTracker.Clear();
-            return (change, null);
-        }
-        catch (StorageException e)
-        {
-            // The precondition failed before anything was staged.
-            return (null, e);
-        }
-        catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: SqliteCodes.Constraint })
-        {
-            // EF rolled the transaction back to the savepoint it set before this SaveChanges; the entities it could not
-            // save are forgotten so the next write of the group does not save them again.
-            db.ChangeTracker.Clear();
-            return (null, new StorageException(StorageErrorCode.KeyExists, write.Key, "key exists", inner: e));
-        }
-    }
-
     /// <summary>Takes no more writes and waits until the ones queued have been committed or failed.</summary>
     private async Task StopCommittingAsync()
     {
         _queue.Writer.TryComplete();
         await _committer;
+        _writer?.Dispose();
+        _writer = null;
     }
 }

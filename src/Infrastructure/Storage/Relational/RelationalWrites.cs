@@ -12,10 +12,7 @@ public static class RelationalWrites
     /// </summary>
     public static StorageEvent Stage(RegistryDbContext db, ObjectRow? row, string key, long? expected, byte[]? value, long revision)
     {
-        if (expected is null && row is not null) throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
-        if (expected is not null && row is null) throw new StorageException(StorageErrorCode.KeyNotFound, key, "key not found");
-        if (expected is not null && row!.ModRevision != expected) throw new StorageException(StorageErrorCode.Conflict, key, "revision mismatch");
-
+        Check(key, expected, row?.ModRevision);
         var prev = row?.Value;
         var prevRevision = row?.ModRevision ?? 0;
         StorageEventType type;
@@ -38,6 +35,17 @@ public static class RelationalWrites
         }
         db.Events.Add(new EventRow { Revision = revision, Key = key, Type = (int)type, Value = value, PrevValue = prev, PrevRevision = prevRevision });
         return new StorageEvent(type, key, RelationalReads.Optional(value), RelationalReads.Optional(prev), revision);
+    }
+
+    /// <summary>
+    /// A write's precondition against the key's mod revision (<paramref name="current"/>, null when the key does not
+    /// exist): <paramref name="expected"/> null is a create. Throws KeyExists, KeyNotFound or Conflict.
+    /// </summary>
+    public static void Check(string key, long? expected, long? current)
+    {
+        if (expected is null && current is not null) throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
+        if (expected is not null && current is null) throw new StorageException(StorageErrorCode.KeyNotFound, key, "key not found");
+        if (expected is not null && current != expected) throw new StorageException(StorageErrorCode.Conflict, key, "revision mismatch");
     }
 
     /// <summary><c>metadata.labels</c> of a stored object (every API object has them in the same place), or null.</summary>

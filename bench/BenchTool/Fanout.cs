@@ -18,7 +18,9 @@ public static class Fanout
         var handler = new SocketsHttpHandler
         {
             MaxConnectionsPerServer = int.MaxValue,
+#pragma warning disable CA5359 // the benchmark's server has a self-signed certificate made at its start
             SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+#pragma warning restore CA5359
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
         };
         using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
@@ -29,6 +31,7 @@ public static class Fanout
         created.EnsureSuccessStatusCode();
         var startRv = RvOf(await created.Content.ReadAsStringAsync());
 
+        var rssBefore = serverPid > 0 ? RssKiB(serverPid) : 0;
         var clock = Stopwatch.StartNew();
         var arrivals = new ConcurrentDictionary<string, ConcurrentBag<double>>();
         using var stop = new CancellationTokenSource();
@@ -37,7 +40,7 @@ public static class Fanout
         for (var i = 0; i < watchers; i++)
             tasks.Add(Task.Run(() => WatchAsync(http, $"{collection}?watch=1&resourceVersion={startRv}&fieldSelector=metadata.name%3D{name}", clock, arrivals, ready, stop.Token)));
         if (!ready.Wait(TimeSpan.FromMinutes(3))) Console.Error.WriteLine($"fanout: only {watchers - ready.CurrentCount} watchers connected");
-        var opened = watchers - ready.CurrentCount;
+        var opened = Volatile.Read(ref _opened);
 
         var written = new Dictionary<string, double>();
         for (var u = 0; u < updates; u++)
@@ -52,7 +55,12 @@ public static class Fanout
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (DateTime.UtcNow < deadline && written.Keys.Sum(rv => arrivals.TryGetValue(rv, out var b) ? b.Count : 0) < (long)opened * updates)
             await Task.Delay(100);
-        var rss = serverPid > 0 ? Rss(serverPid) : "";
+        var rssWith = serverPid > 0 ? RssKiB(serverPid) : 0;
+        // FANOUT_HOLD_SECONDS keeps the watchers open after the measurement, to inspect the server (dotnet-gcdump, pmap).
+        if (int.TryParse(Environment.GetEnvironmentVariable("FANOUT_HOLD_SECONDS"), out var hold)) await Task.Delay(TimeSpan.FromSeconds(hold));
+        var rss = serverPid > 0 && opened > 0
+            ? $"  server RSS {rssWith / 1024} MiB ({(rssWith - rssBefore) / opened} KiB per watcher over {rssBefore / 1024} MiB before)"
+            : "";
         await stop.CancelAsync();
 
         var latencies = new List<double>();
@@ -64,6 +72,8 @@ public static class Fanout
         return 0;
     }
 
+    private static int _opened;
+
     private static async Task WatchAsync(HttpClient http, string url, Stopwatch clock, ConcurrentDictionary<string, ConcurrentBag<double>> arrivals,
         CountdownEvent ready, CancellationToken ct)
     {
@@ -72,6 +82,7 @@ public static class Fanout
         {
             using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
             response.EnsureSuccessStatusCode();
+            Interlocked.Increment(ref _opened);
             ready.Signal();
             signalled = true;
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
@@ -82,11 +93,12 @@ public static class Fanout
                 var rv = doc.RootElement.GetProperty("object").GetProperty("metadata").GetProperty("resourceVersion").GetString()!;
                 arrivals.GetOrAdd(rv, _ => []).Add(at);
             }
+            if (!ct.IsCancellationRequested) Console.Error.WriteLine("fanout: the server ended a watch");
         }
         catch (OperationCanceledException) { }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            Console.Error.WriteLine($"fanout: watcher failed: {e.Message}");
+            Console.Error.WriteLine($"fanout: watcher failed: {e.Message}{(e.InnerException is { } inner ? " (" + inner.Message + ")" : "")}");
         }
         finally
         {
@@ -94,11 +106,11 @@ public static class Fanout
         }
     }
 
-    /// <summary>The server's resident memory while every watcher is still open.</summary>
-    private static string Rss(int pid)
+    /// <summary>The server's resident memory (before the watchers open, and while every one is still open).</summary>
+    private static long RssKiB(int pid)
     {
         var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return line is null ? "" : $"  server RSS {long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024} MiB";
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
     }
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");

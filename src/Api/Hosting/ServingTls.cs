@@ -31,6 +31,10 @@ public static class ServingTls
         var clientCa = LoadClientCa(options.ClientCaFile);
         var askForCertificate = clientCa is not null || alwaysAskForCertificate;
         web.UseBoundedConnectionMemory();
+        // Go's listeners (kube-apiserver's) queue up to net.core.somaxconn connections; Kestrel's default of 512 made
+        // the kernel drop the handshakes of a burst of clients (3,000 watchers reconnecting after a restart) while
+        // the accept loop was busy, and they failed with a broken pipe instead of waiting their turn.
+        web.UseSockets(s => s.Backlog = ListenBacklog());
         web.ConfigureKestrel(k =>
         {
             Limit(k.Limits);
@@ -42,11 +46,26 @@ public static class ServingTls
                 {
                     // The handshake takes the prebuilt context; a certificate selector would rebuild the chain per connection.
                     OnConnection = _ => ValueTask.FromResult(TlsOptions(certificates, askForCertificate)),
-                    HandshakeTimeout = TimeSpan.FromSeconds(10),
+                    // As long as a request's headers may take (kube-apiserver bounds the handshake by its header
+                    // timeout): 10 s dropped the queued handshakes of a burst of 3,000 watchers on a loaded 2-core host.
+                    HandshakeTimeout = TimeSpan.FromSeconds(30),
                 });
             });
         });
         return new ServingCertificate(certPath, clientCa);
+    }
+
+    /// <summary>The kernel's limit for a listen queue, as Go asks for; 4096 (Linux's default since 5.4) where it cannot be read.</summary>
+    private static int ListenBacklog()
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText("/proc/sys/net/core/somaxconn").Trim(), out var max) && max > 0 ? max : 4096;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 4096;
+        }
     }
 
     private static void Limit(KestrelServerLimits limits)

@@ -20,6 +20,10 @@ public sealed class Authenticator(
     TokenReviewAuthenticator? tokenWebhook = null,
     Func<Delegated.DelegatedAuthenticationSettings>? delegated = null) : IAuthenticator
 {
+    /// <summary>The static tokens' bytes and users, made once: every request compares against all of them.</summary>
+    private readonly (byte[] Token, UserInfo User)[] _tokens =
+        [.. tokens.Select(t => (Encoding.UTF8.GetBytes(t.Key), WithAuthenticatedGroup(t.Value)))];
+
     public bool AnonymousAllowed => anonymous;
 
     public async ValueTask<UserInfo?> AuthenticateAsync(IAuthenticationRequest request, CancellationToken ct)
@@ -46,10 +50,9 @@ public sealed class Authenticator(
             var token = parts[1];
             if (token.Length == 0) return null;
             var presented = Encoding.UTF8.GetBytes(token);
-            foreach (var (known, user) in tokens)
+            foreach (var (known, user) in _tokens)
             {
-                if (CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(known)))
-                    return WithAuthenticatedGroup(user);
+                if (CryptographicOperations.FixedTimeEquals(presented, known)) return user;
             }
             if (tokenWebhook is not null && token.Length > 0 && await tokenWebhook.AuthenticateAsync(token, ct) is { } reviewed)
                 return WithAuthenticatedGroup(reviewed);

@@ -97,6 +97,9 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
     /// </summary>
     public ValueTask<long> CurrentRevisionAsync(CancellationToken ct)
     {
+        // A store that answered from memory (the embedded store, the only writer of its file) is asked directly:
+        // sharing its answer would cost each read a task and a thread-pool hop to save nothing.
+        if (Volatile.Read(ref _revisionInMemory)) return _inner.CurrentRevisionAsync(ct);
         Task<long> shared;
         lock (_revisionGate)
         {
@@ -110,6 +113,7 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
     private readonly Lock _revisionGate = new();
     private TaskCompletionSource<long>? _nextRevision;
     private bool _revisionCalling;
+    private bool _revisionInMemory;
 
     /// <summary>Under <see cref="_revisionGate"/>: asks the store for the callers waiting now; later callers wait for the next call.</summary>
     private void StartRevisionCall()
@@ -122,7 +126,9 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
             try
             {
                 // The store's own deadline bounds the call; each caller's token only bounds its wait.
-                callers.TrySetResult(await _inner.CurrentRevisionAsync(CancellationToken.None));
+                var call = _inner.CurrentRevisionAsync(CancellationToken.None);
+                if (call.IsCompletedSuccessfully) Volatile.Write(ref _revisionInMemory, true);
+                callers.TrySetResult(await call);
             }
             catch (Exception e)
             {

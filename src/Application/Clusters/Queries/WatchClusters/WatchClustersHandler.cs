@@ -52,9 +52,14 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
         {
             while (true)
             {
-                pending ??= events.MoveNextAsync().AsTask();
-                if (p.AllowWatchBookmarks)
+                if (!p.AllowWatchBookmarks)
                 {
+                    // Nothing to race against: the next event is awaited as it is, with no Task per event and watcher.
+                    if (!await events.MoveNextAsync()) yield break;
+                }
+                else
+                {
+                    pending ??= events.MoveNextAsync().AsTask();
                     // The timer is cancelled as soon as an event wins, so busy watches do not pile up timers.
                     using var tickCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
                     var tick = Task.Delay(options.BookmarkInterval, tickCancel.Token);
@@ -70,9 +75,9 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
                         }
                         continue;
                     }
+                    if (!await pending) yield break;
+                    pending = null;
                 }
-                if (!await pending) yield break;
-                pending = null;
                 var item = events.Current;
                 if (item.Error is not null)
                 {

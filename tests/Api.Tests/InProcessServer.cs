@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ClusterRegistry.Tests.Http;
 
 /// <summary>
-/// <c>clusterregistry standalone</c> inside the test process (ADR-0XX-inproc): its flags read by the executable's own
+/// <c>clusterregistry standalone</c> inside the test process (ADR-018-inproc): its flags read by the executable's own
 /// flag parser, its embedded store in a temporary data directory, the composition of <see cref="ServerHost.Build"/>
 /// with every middleware, the generated admin token and the configured authorizers; only Kestrel is replaced by the
 /// in-memory test server. Clients connect as from 127.0.0.1 over HTTPS, as they do to the real process.

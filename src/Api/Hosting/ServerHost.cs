@@ -44,7 +44,7 @@ public static class ServerHost
     /// <summary>
     /// The server over an opened store: each layer's registrations, then the edge's request path.
     /// <paramref name="configure"/> runs last on the builder: the in-process tests replace Kestrel with the test server
-    /// there (ADR-0XX-inproc), everything else stays as the executable composes it.
+    /// there (ADR-018-inproc), everything else stays as the executable composes it.
     /// </summary>
     public static WebApplication Build(ServerOptions options, IObjectStorage storage, DelegatedSecurity? delegated = null,
         Action<WebApplicationBuilder>? configure = null)

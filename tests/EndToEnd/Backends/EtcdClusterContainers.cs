@@ -43,6 +43,7 @@ public sealed class EtcdClusterContainers : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        StoreContainers.Configure();
         var token = "cr-e2e-" + Guid.NewGuid().ToString("N")[..12];
         _network = new NetworkBuilder().WithName(token).Build();
         using (var create = new CancellationTokenSource(TimeSpan.FromMinutes(1)))

@@ -18,6 +18,15 @@ public static class StoreContainers
     public const int EtcdClientPort = 2379;
     public const int PostgresPort = 5432;
 
+    /// <summary>
+    /// Applies this machine's Testcontainers settings; call it before building anything of Testcontainers' own (a
+    /// network, say) that is not made through this class, since Testcontainers reads its settings once.
+    /// </summary>
+    public static void Configure()
+    {
+        // The work is in the static constructor, which runs before the first member of this class is used.
+    }
+
     static StoreContainers()
     {
         // The Debian daemon (20.10) speaks API 1.41; Testcontainers 4.x would ask for a newer one.

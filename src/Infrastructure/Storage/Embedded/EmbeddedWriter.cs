@@ -9,7 +9,7 @@ namespace ClusterRegistry.Infrastructure.Storage.Embedded;
 /// insert, update or delete of the object row, and an event insert, without a query compiled or a change tracker per
 /// write (EF Core cost more CPU per write than the rest of the request). The schema is the EF model's
 /// (<see cref="RegistryDbContext"/>); reads, compaction and start-up checks stay on EF Core. See
-/// docs/decisions/ADR-0XX-perfwrite-write-path.md.
+/// docs/decisions/ADR-020-perfwrite-write-path.md.
 /// </summary>
 internal sealed class EmbeddedWriter : IDisposable
 {

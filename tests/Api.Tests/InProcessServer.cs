@@ -92,6 +92,9 @@ public sealed class InProcessServer : IAsyncDisposable
         http.Connection.LocalIpAddress = IPAddress.Loopback;
     }
 
+    /// <summary>Stops the host as SIGTERM does (the test server keeps answering until the host stops it).</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

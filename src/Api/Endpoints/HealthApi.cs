@@ -1,4 +1,5 @@
 using System.Text;
+using ClusterRegistry.Api.Hosting;
 using ClusterRegistry.Application.Abstractions;
 
 namespace ClusterRegistry.Api.Endpoints;
@@ -40,6 +41,7 @@ public static class HealthApi
     /// <summary>Not ready once this host is stopping (its own lifetime, not a process-wide flag: tests host several).</summary>
     private static Task<string?> ShutdownCheck(IServiceProvider services, CancellationToken ct) =>
         Task.FromResult(services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested
+            || services.GetRequiredService<ShutdownDelay>().ShuttingDown
             ? "process is shutting down" : null);
 
     private static async Task<string?> StorageCheck(IServiceProvider services, CancellationToken ct)

@@ -46,6 +46,8 @@ public sealed record ServerOptions
     public int MaxRequestsInflight { get; init; } = 400;
     public int MaxMutatingRequestsInflight { get; init; } = 200;
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>kube-apiserver's <c>--shutdown-delay-duration</c>: how long the server keeps serving, not ready, after SIGTERM.</summary>
+    public TimeSpan ShutdownDelay { get; init; }
 
     /// <summary>
     /// The server URL the generated kubeconfig names: <see cref="ExternalUrl"/>, or the bind address and port (loopback

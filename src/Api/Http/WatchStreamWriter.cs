@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Threading.Channels;
+using ClusterRegistry.Api.Hosting;
 using ClusterRegistry.Api.Printing;
 using ClusterRegistry.Application.Clusters.Queries.ListClusters;
 using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
@@ -24,8 +25,9 @@ public static class WatchStreamWriter
         var timeout = parameters.TimeoutSeconds is { } t and > 0
             ? TimeSpan.FromSeconds(Math.Min(t, int.MaxValue / 1000))
             : TimeSpan.FromSeconds(Random.Shared.Next(1800, 3600));
-        // Watches also end (cleanly, so clients re-watch elsewhere) when the server begins to shut down.
-        var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        // Watches also end (cleanly, so clients re-watch elsewhere) when the server begins to shut down, after any
+        // --shutdown-delay-duration: until then this replica still serves them.
+        var stopping = http.RequestServices.GetRequiredService<ShutdownDelay>().Draining;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         cts.CancelAfter(timeout);
 

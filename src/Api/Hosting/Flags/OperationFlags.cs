@@ -19,6 +19,8 @@ public sealed class OperationFlags : IFlagGroup
         FlagText.Duration("--request-timeout", "Time limit of non-watch requests.", TimeSpan.FromSeconds(60));
     private readonly Option<TimeSpan> _bookmarks = FlagText.Duration("--watch-bookmark-interval",
         "How often an idle watch that allows bookmarks gets one.", TimeSpan.FromSeconds(30));
+    private readonly Option<TimeSpan> _shutdownDelay = FlagText.Duration("--shutdown-delay-duration",
+        "After SIGTERM, keep serving this long while /readyz fails, so load balancers take this replica out first.", TimeSpan.Zero);
     private readonly Option<int> _verbosity = new("--v", "-v")
     {
         Description = "Log verbosity, as kube-apiserver's -v: below 3 the log has starts, warnings, errors and requests slower than 1 s; "
@@ -32,7 +34,7 @@ public sealed class OperationFlags : IFlagGroup
             + "e.g. http://127.0.0.1:4318.",
     };
 
-    public IEnumerable<Option> Options => [_bookmarks, _verbosity, _maxInflight, _maxMutating, _requestTimeout, _tracing];
+    public IEnumerable<Option> Options => [_bookmarks, _verbosity, _maxInflight, _maxMutating, _requestTimeout, _shutdownDelay, _tracing];
 
     public ServerOptions Read(ParseResult parse, ServerOptions options, ICollection<string> errors) => options with
     {
@@ -41,6 +43,7 @@ public sealed class OperationFlags : IFlagGroup
         RequestTimeout = parse.GetValue(_requestTimeout),
         WatchBookmarkInterval = parse.GetValue(_bookmarks),
         Verbosity = parse.GetValue(_verbosity),
+        ShutdownDelay = parse.GetValue(_shutdownDelay),
         TracingOtlpEndpoint = parse.GetValue(_tracing),
     };
 

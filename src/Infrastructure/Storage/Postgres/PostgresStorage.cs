@@ -8,10 +8,11 @@ using Npgsql;
 namespace ClusterRegistry.Infrastructure.Storage.Postgres;
 
 /// <summary>
-/// PostgreSQL storage on the shared relational model. Every write first increments the single revision counter row
-/// (<c>UPDATE store_state … RETURNING</c>), whose row lock serializes writers until commit: revisions become visible
-/// in commit order, so a reader of <c>events WHERE revision &gt; n</c> never skips one. The same transaction writes the
-/// object row and an event row and sends a NOTIFY; each replica LISTENs, reads new events from the table and fans
+/// PostgreSQL storage on the shared relational model. Every write first takes the single revision counter row
+/// (<c>SELECT … FOR UPDATE</c>, then one update per group of writes), whose row lock serializes writers until
+/// commit: revisions become visible in commit order, so a reader of <c>events WHERE revision &gt; n</c> never skips
+/// one. Writes are group-committed (<c>PostgresStorage.GroupCommit.cs</c>): the same transaction writes the object rows
+/// and event rows of the group and sends a NOTIFY; each replica LISTENs, reads new events from the table and fans
 /// them out, so a lost notification only delays an event (a poll catches up) and never drops it.
 /// </summary>
 public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
@@ -19,6 +20,7 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
     public const string Channel = "clusterregistry_events";
     private const int EventBatch = RelationalWatch.EventBatch;
     private readonly NpgsqlDataSource _dataSource;
+    private readonly string _connectionString;
     private readonly DbContextOptions<PostgresDbContext> _options;
     private readonly WatchBroadcaster _broadcaster = new();
     private readonly Observability.StorageFailureLog _listenerFailures;
@@ -26,15 +28,17 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
     private readonly Task _listener;
     private long _published;
 
-    private PostgresStorage(NpgsqlDataSource dataSource, ILogger logger, long published)
+    private PostgresStorage(NpgsqlDataSource dataSource, string connectionString, ILogger logger, long published)
     {
         _dataSource = dataSource;
+        _connectionString = connectionString;
         _listenerFailures = new Observability.StorageFailureLog("postgres", logger);
         _options = new DbContextOptionsBuilder<PostgresDbContext>()
             .UseNpgsql(dataSource, o => o.CommandTimeout(5))
             .Options;
         _published = published;
         _listener = Task.Run(() => ListenAsync(_stop.Token));
+        _committer = Task.Run(CommitLoopAsync);
     }
 
     public string Name => "postgres";
@@ -57,7 +61,7 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
                     "INSERT INTO store_state (id, current_revision, compacted_revision) VALUES (1, 1, 0) ON CONFLICT (id) DO NOTHING", ct);
             }
             var current = await db.State.AsNoTracking().Select(s => s.CurrentRevision).SingleAsync(ct);
-            return new PostgresStorage(dataSource, logger, current);
+            return new PostgresStorage(dataSource, builder.ConnectionString, logger, current);
         }
     }
 
@@ -126,26 +130,6 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
         WriteAsync(key, expectedRevision, value.ToArray(), ct);
 
     public ValueTask<long> DeleteAsync(string key, long expectedRevision, CancellationToken ct) => WriteAsync(key, expectedRevision, null, ct);
-
-    private async ValueTask<long> WriteAsync(string key, long? expected, byte[]? value, CancellationToken ct)
-    {
-        try
-        {
-            await using var db = Db();
-            await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-            // Taking the next revision locks the counter row until commit: writers are serialized in revision order.
-            var revision = (await db.Database
-                .SqlQueryRaw<long>("UPDATE store_state SET current_revision = current_revision + 1 WHERE id = 1 RETURNING current_revision AS \"Value\"")
-                .ToListAsync(ct))[0];
-            var row = await db.Objects.FirstOrDefaultAsync(o => o.Key == key, ct);
-            RelationalWrites.Stage(db, row, key, expected, value, revision);
-            await db.SaveChangesAsync(ct);
-            await db.Database.ExecuteSqlRawAsync($"NOTIFY {Channel}", ct);
-            await tx.CommitAsync(CancellationToken.None);
-            return revision;
-        }
-        catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, key); }
-    }
 
     public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) => Watch(prefix, afterRevision, progress: false, ct);
 
@@ -259,6 +243,7 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopCommittingAsync();
         await _stop.CancelAsync();
         try { await _listener; } catch (OperationCanceledException) { }
         _broadcaster.CompleteAll();

@@ -2,41 +2,9 @@ using ClusterRegistry.Application.Abstractions;
 
 namespace ClusterRegistry.Infrastructure.Storage.Relational;
 
-/// <summary>The write rules every relational backend shares, run inside its own serialized transaction.</summary>
+/// <summary>The write rules every relational backend shares; each backend's group committer runs them inside its serialized transaction.</summary>
 public static class RelationalWrites
 {
-    /// <summary>
-    /// Checks the precondition against the key's current <paramref name="row"/>, then stages the object change and its
-    /// event at <paramref name="revision"/> on <paramref name="db"/>. <paramref name="expected"/> null means create;
-    /// <paramref name="value"/> null means delete. Throws KeyExists, KeyNotFound or Conflict.
-    /// </summary>
-    public static StorageEvent Stage(RegistryDbContext db, ObjectRow? row, string key, long? expected, byte[]? value, long revision)
-    {
-        Check(key, expected, row?.ModRevision);
-        var prev = row?.Value;
-        var prevRevision = row?.ModRevision ?? 0;
-        StorageEventType type;
-        if (row is null)
-        {
-            db.Objects.Add(new ObjectRow { Key = key, Value = value!, CreateRevision = revision, ModRevision = revision, Labels = LabelsOf(value!) });
-            type = StorageEventType.Added;
-        }
-        else if (value is null)
-        {
-            db.Objects.Remove(row);
-            type = StorageEventType.Deleted;
-        }
-        else
-        {
-            row.Value = value;
-            row.ModRevision = revision;
-            row.Labels = LabelsOf(value);
-            type = StorageEventType.Modified;
-        }
-        db.Events.Add(new EventRow { Revision = revision, Key = key, Type = (int)type, Value = value, PrevValue = prev, PrevRevision = prevRevision });
-        return new StorageEvent(type, key, RelationalReads.Optional(value), RelationalReads.Optional(prev), revision);
-    }
-
     /// <summary>
     /// A write's precondition against the key's mod revision (<paramref name="current"/>, null when the key does not
     /// exist): <paramref name="expected"/> null is a create. Throws KeyExists, KeyNotFound or Conflict.

@@ -7,11 +7,12 @@ using Xunit.Abstractions;
 namespace ClusterRegistry.Tests.EndToEnd.Backends;
 
 /// <summary>
-/// The embedded store commits concurrent writes in groups (one transaction, one fsync): an acknowledged create is still
-/// durable. Many clients create at once, the server is killed (SIGKILL) while creates are in flight, and after a restart
-/// every create that was answered 201 is there, as it was answered.
+/// A store that commits concurrent writes in groups (one transaction, one WAL flush) still acknowledges a create only once
+/// it is committed. Many clients create at once, the server is killed (SIGKILL) while creates are in flight, and after a
+/// restart on the same store every create that was answered 201 is there, as it was answered.
 /// </summary>
-public sealed class EmbeddedGroupCommitTests(ITestOutputHelper output) : IDisposable
+public abstract class GroupCommitDurabilityTests<TStore>(TStore store, ITestOutputHelper output) : IDisposable
+    where TStore : IStoreBackend
 {
     private const int Writers = 32;
     private const int AcknowledgedBeforeKill = 400;
@@ -21,6 +22,7 @@ public sealed class EmbeddedGroupCommitTests(ITestOutputHelper output) : IDispos
 
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
         try
         {
             Directory.Delete(_dataDir, recursive: true);
@@ -34,7 +36,7 @@ public sealed class EmbeddedGroupCommitTests(ITestOutputHelper output) : IDispos
     public async Task ConcurrentCreates_KilledWhileWriting_EveryAcknowledgedCreateSurvives()
     {
         var acknowledged = new ConcurrentDictionary<string, (string Uid, string ResourceVersion)>();
-        await using (var server = await ServerProcess.StartAsync(_dataDir))
+        await using (var server = await ServerProcess.StartAsync(_dataDir, null, store.ServerArgs))
         {
             using var client = server.CreateClient();
             using var enough = new CancellationTokenSource();
@@ -69,7 +71,7 @@ public sealed class EmbeddedGroupCommitTests(ITestOutputHelper output) : IDispos
         Assert.True(answered.Length >= AcknowledgedBeforeKill, $"only {answered.Length} creates were acknowledged");
         Assert.Equal(answered.Length, answered.Select(a => a.Value.ResourceVersion).Distinct().Count());
 
-        await using var restarted = await ServerProcess.StartAsync(_dataDir);
+        await using var restarted = await ServerProcess.StartAsync(_dataDir, null, store.ServerArgs);
         using var reader = restarted.CreateClient();
         using var list = await reader.GetAsync(Api.Collection);
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
@@ -80,3 +82,12 @@ public sealed class EmbeddedGroupCommitTests(ITestOutputHelper output) : IDispos
         Assert.True(lost.Count == 0, $"{lost.Count} of {answered.Length} acknowledged creates are missing or changed after the restart: {string.Join(", ", lost.Take(10))}");
     }
 }
+
+/// <summary>The embedded store: its group committer (ADR-017) and synchronous=FULL.</summary>
+public sealed class EmbeddedGroupCommitTests(ITestOutputHelper output)
+    : GroupCommitDurabilityTests<EmbeddedStore>(new EmbeddedStore(), output);
+
+/// <summary>PostgreSQL: the server's group committer (ADR-024) answers a write only after its group's COMMIT returned.</summary>
+[Requires(Prerequisite.Docker)]
+public sealed class PostgresGroupCommitTests(PostgresContainer postgres, ITestOutputHelper output)
+    : GroupCommitDurabilityTests<PostgresContainer>(postgres, output), IClassFixture<PostgresContainer>;

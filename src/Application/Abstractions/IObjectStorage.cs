@@ -122,4 +122,12 @@ public interface IObjectStorage
 
     /// <summary>The latest committed revision.</summary>
     ValueTask<long> CurrentRevisionAsync(CancellationToken ct);
+
+    /// <summary>
+    /// True when <see cref="CurrentRevisionAsync"/> answers from this process's memory, synchronously and at no cost,
+    /// and is still linearizable (the process is the store's only writer, as with the embedded store). A caller may then
+    /// ask it per read; false (etcd, PostgreSQL: a call to a shared store) tells a caller that concurrent reads should
+    /// share calls. A decorator reports what it forwards to.
+    /// </summary>
+    bool RevisionInMemory { get; }
 }

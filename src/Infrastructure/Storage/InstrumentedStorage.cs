@@ -55,6 +55,8 @@ public sealed class InstrumentedStorage(IObjectStorage inner, StorageMetrics met
     public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) =>
         Timed(CurrentRevision, ct, static (s, c) => s.CurrentRevisionAsync(c));
 
+    public bool RevisionInMemory => inner.RevisionInMemory;
+
     /// <summary>The wrapped store's deeper check when it has one, else what /readyz did without the wrapper.</summary>
     public async ValueTask<string?> CheckHealthAsync(CancellationToken ct)
     {

@@ -56,6 +56,8 @@ public sealed class InterposingStorage(IObjectStorage inner) : IObjectStorage
 
     public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) => inner.CurrentRevisionAsync(ct);
 
+    public bool RevisionInMemory => inner.RevisionInMemory;
+
     private async Task InterposeAsync()
     {
         // Taken before it runs: the interposed write may itself pass through here.

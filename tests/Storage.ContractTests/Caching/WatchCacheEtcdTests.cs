@@ -51,6 +51,54 @@ public sealed class WatchCacheEtcdTests(EtcdFixture etcd) : IClassFixture<EtcdFi
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task BurstOfConsistentReads_WhileAnotherReplicaWrites_EachReadSeesEveryWriteAcknowledgedBeforeItBegan(int callsInFlight)
+    {
+        var prefix = EtcdFixture.NewPrefix();
+        var other = Own(etcd.CreateStorage(prefix));
+        // The cache learns of each write 100 ms after etcd sent it, and of the revision 30 ms after etcd answered: a
+        // read must wait for the write it follows, not take the older state.
+        var counting = new LaggingUpstreamStorage(Own(etcd.CreateStorage(prefix)), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(30));
+        var cache = Own(CachedStorage.Start(counting, Prefix, new WatchCacheOptions { RevisionCallsInFlight = callsInFlight }, NullLogger.Instance));
+        await cache.WhenReadyAsync(Ct);
+
+        // Readers share revision calls; one that joined a call sent before a write's acknowledgement could be served
+        // the cache's state from before that write, which the upstream watch has not delivered yet.
+        var acknowledged = await other.CreateAsync("clusters/a", Text.Bytes("0"), Ct);
+        var writing = true;
+        var reads = 0;
+        var readers = Enumerable.Range(0, 24).Select(_ => Task.Run(async () =>
+        {
+            while (Volatile.Read(ref writing))
+            {
+                // Readers that begin at scattered times, not in waves that each start a call of their own.
+                await Task.Delay(Random.Shared.Next(40), Ct);
+                var floor = Volatile.Read(ref acknowledged);
+                var got = await cache.GetAsync("clusters/a", Ct);
+                Assert.True(got!.Revision >= floor, $"a read begun after the write at {floor} returned {got.Revision}");
+                var page = await cache.ListAsync(Prefix, new ListRange(), Ct);
+                Assert.True(page.Revision >= floor, $"a list begun after the write at {floor} was at {page.Revision}");
+                Interlocked.Add(ref reads, 2);
+            }
+        })).ToList();
+        try
+        {
+            for (var i = 1; i <= 100; i++)
+                Volatile.Write(ref acknowledged, await other.UpdateAsync("clusters/a", Text.Bytes(i.ToString()), acknowledged, Ct));
+        }
+        finally
+        {
+            Volatile.Write(ref writing, false);
+        }
+        await Task.WhenAll(readers);
+
+        // Concurrent reads share calls, with a bound on those under way at once.
+        Assert.True(counting.MostRevisionCallsAtOnce <= callsInFlight, $"{counting.MostRevisionCallsAtOnce} revision calls at once");
+        Assert.True(counting.RevisionCalls < reads, $"{counting.RevisionCalls} revision calls for {reads} reads");
+    }
+
     [Fact]
     public async Task OutageWithCompactionMeanwhile_ConsistentReadsFailOrAreCurrent_AndTheCacheListsAgain()
     {

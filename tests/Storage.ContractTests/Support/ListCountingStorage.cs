@@ -34,4 +34,6 @@ public sealed class ListCountingStorage(IObjectStorage inner) : IObjectStorage
         inner.WatchWithProgressAsync(prefix, afterRevision, ct);
 
     public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) => inner.CurrentRevisionAsync(ct);
+
+    public bool RevisionInMemory => inner.RevisionInMemory;
 }

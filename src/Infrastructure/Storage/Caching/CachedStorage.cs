@@ -90,58 +90,6 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
     public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) =>
         _inner.WatchWithProgressAsync(prefix, afterRevision, ct);
 
-    /// <summary>
-    /// The store's current revision, with concurrent callers sharing calls: a caller joins the next call to start, never
-    /// one already under way (which might not reflect a write acknowledged just before the caller asked), so a burst of
-    /// consistent reads or watches costs the store two calls instead of one each.
-    /// </summary>
-    public ValueTask<long> CurrentRevisionAsync(CancellationToken ct)
-    {
-        // A store that answered from memory (the embedded store, the only writer of its file) is asked directly:
-        // sharing its answer would cost each read a task and a thread-pool hop to save nothing.
-        if (Volatile.Read(ref _revisionInMemory)) return _inner.CurrentRevisionAsync(ct);
-        Task<long> shared;
-        lock (_revisionGate)
-        {
-            _nextRevision ??= new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-            shared = _nextRevision.Task;
-            if (!_revisionCalling) StartRevisionCall();
-        }
-        return new ValueTask<long>(shared.WaitAsync(ct));
-    }
-
-    private readonly Lock _revisionGate = new();
-    private TaskCompletionSource<long>? _nextRevision;
-    private bool _revisionCalling;
-    private bool _revisionInMemory;
-
-    /// <summary>Under <see cref="_revisionGate"/>: asks the store for the callers waiting now; later callers wait for the next call.</summary>
-    private void StartRevisionCall()
-    {
-        var callers = _nextRevision!;
-        _nextRevision = null;
-        _revisionCalling = true;
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                // The store's own deadline bounds the call; each caller's token only bounds its wait.
-                var call = _inner.CurrentRevisionAsync(CancellationToken.None);
-                if (call.IsCompletedSuccessfully) Volatile.Write(ref _revisionInMemory, true);
-                callers.TrySetResult(await call);
-            }
-            catch (Exception e)
-            {
-                callers.TrySetException(e);
-            }
-            lock (_revisionGate)
-            {
-                _revisionCalling = false;
-                if (_nextRevision is not null) StartRevisionCall();
-            }
-        });
-    }
-
     public async ValueTask<string?> CheckHealthAsync(CancellationToken ct)
     {
         if (_inner is IStorageHealth health) return await health.CheckHealthAsync(ct);

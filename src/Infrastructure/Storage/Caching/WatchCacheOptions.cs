@@ -16,6 +16,14 @@ public sealed class WatchCacheOptions
     /// <summary>Live events that may wait for one watcher; a watcher further behind is ended and re-watches from its last revision.</summary>
     public int WatcherBuffer { get; init; } = 1024;
 
+    /// <summary>
+    /// Revision calls a consistent read may have under way at once (see CachedStorage.Revisions.cs). Each call serves
+    /// every reader that arrived before it was sent, so one call at a time costs the store and the server least under
+    /// load; more shorten a reader's wait for a call to be sent (half a round trip on average with one) at the price
+    /// of more calls.
+    /// </summary>
+    public int RevisionCallsInFlight { get; init; } = 1;
+
     /// <summary>How long to wait before re-establishing a broken upstream watch.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 }

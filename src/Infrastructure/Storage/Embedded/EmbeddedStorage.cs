@@ -272,6 +272,9 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
 
     public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) => ValueTask.FromResult(Volatile.Read(ref _current));
 
+    /// <summary>True: the only writer of its file keeps the revision in memory.</summary>
+    public bool RevisionInMemory => true;
+
     /// <summary>
     /// Prunes history at or below <paramref name="revision"/>; lists and watches from before it become Expired.
     /// The latest revision's event is always kept, so the store may compact below the revision asked for.

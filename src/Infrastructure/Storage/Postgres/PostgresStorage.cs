@@ -224,6 +224,9 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
         catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, ""); }
     }
 
+    /// <summary>False: other replicas write to the same database, so the revision is read from it.</summary>
+    public bool RevisionInMemory => false;
+
     /// <summary>Prunes events at or below <paramref name="revision"/> (never the latest); older reads and watches become Expired.</summary>
     /// <returns>The store's compaction point after the call, which may be below <paramref name="revision"/> (the latest
     /// event is kept) or above it (another replica compacted further): what a watch cache must forget up to.</returns>

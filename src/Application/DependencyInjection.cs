@@ -19,6 +19,8 @@ public static class DependencyInjection
         services.TryAddSingleton(new WatchOptions());
         services.AddScoped<RequestContext>();
         services.AddScoped<IRequestContext>(sp => sp.GetRequiredService<RequestContext>());
+        // One per process: the revision of the latest write it acknowledged (where updates may start from the cache).
+        services.TryAddSingleton<WriteHorizon>();
         services.AddScoped<ClusterUpdates>();
         services.AddScoped<ClusterCreation>();
         return services;

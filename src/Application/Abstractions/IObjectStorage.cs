@@ -93,6 +93,13 @@ public interface IObjectStorage
     ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct);
 
     /// <summary>Creates <paramref name="key"/>; throws <see cref="StorageErrorCode.KeyExists"/> when it exists. Returns the new revision.</summary>
+    /// <remarks>
+    /// The caller guarantees that <paramref name="value"/> is unique: no other create, of this key or any, by this
+    /// process or any other, puts the same bytes (a new object carries a fresh <c>metadata.uid</c>). A store may rely
+    /// on it to learn whether a create whose answer was lost was applied (etcd, EtcdStorage.WriteOutcome.cs: a creation
+    /// of the key with exactly these bytes is this create's); two creates with equal bytes could each be reported as
+    /// applied when only one was.
+    /// </remarks>
     ValueTask<long> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken ct);
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace ClusterRegistry.Application.Clusters;
 /// The create core shared by POST and by server-side apply of a missing object (k8s Store.Create with
 /// rest.BeforeCreate): fill server fields, run the strategy, record field ownership, store if the name is free.
 /// </summary>
-public sealed class ClusterCreation(IObjectStorage storage, IClock clock, IRequestContext context)
+public sealed class ClusterCreation(IObjectStorage storage, IClock clock, IRequestContext context, WriteHorizon horizon)
 {
     private const string NameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
     private const int MaxGenerateNameAttempts = 8;
@@ -31,7 +31,9 @@ public sealed class ClusterCreation(IObjectStorage storage, IClock clock, IReque
             if (dryRun) return cluster;
             try
             {
+                // The bytes are unique, as the port requires of a create: they carry the fresh uid Prepare gave the object.
                 var revision = await storage.CreateAsync(ClusterKeys.For(m.Name!), bytes, ct);
+                horizon.Advance(revision);
                 m.ResourceVersion = ResourceVersion.Format(revision);
                 return cluster;
             }

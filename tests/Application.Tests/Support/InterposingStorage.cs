@@ -22,6 +22,21 @@ public sealed class InterposingStorage(IObjectStorage inner) : IObjectStorage
     /// <summary>Runs <paramref name="write"/> once, before the next update or delete reaches the store.</summary>
     public void BeforeNextWrite(Func<Task> write) => _beforeNextWrite = write;
 
+    private TaskCompletionSource? _watchesHeld;
+
+    /// <summary>
+    /// Holds back every watch event from now on — the watch cache falls behind the store, as it does behind another
+    /// replica's write still on its way — until the next consistent read asks for the store's revision
+    /// (<see cref="CurrentRevisionAsync"/>), which lets them through.
+    /// </summary>
+    public void HoldWatchesUntilNextConsistentRead() =>
+        Volatile.Write(ref _watchesHeld, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>How many times a consistent read asked for the store's revision.</summary>
+    public int RevisionCalls => Volatile.Read(ref _revisionCalls);
+
+    private int _revisionCalls;
+
     public string Name => inner.Name;
 
     public ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct) => inner.GetAsync(key, ct);
@@ -49,12 +64,26 @@ public sealed class InterposingStorage(IObjectStorage inner) : IObjectStorage
     }
 
     public IAsyncEnumerable<StorageEvent> WatchAsync(string prefix, long afterRevision, CancellationToken ct) =>
-        inner.WatchAsync(prefix, afterRevision, ct);
+        Held(inner.WatchAsync(prefix, afterRevision, ct), ct);
 
     public IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct) =>
-        inner.WatchWithProgressAsync(prefix, afterRevision, ct);
+        Held(inner.WatchWithProgressAsync(prefix, afterRevision, ct), ct);
 
-    public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) => inner.CurrentRevisionAsync(ct);
+    public ValueTask<long> CurrentRevisionAsync(CancellationToken ct)
+    {
+        Interlocked.Increment(ref _revisionCalls);
+        Interlocked.Exchange(ref _watchesHeld, null)?.TrySetResult();
+        return inner.CurrentRevisionAsync(ct);
+    }
+
+    private async IAsyncEnumerable<StorageEvent> Held(IAsyncEnumerable<StorageEvent> events, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var e in events.WithCancellation(ct))
+        {
+            if (Volatile.Read(ref _watchesHeld) is { } held) await held.Task.WaitAsync(ct);
+            yield return e;
+        }
+    }
 
     public bool RevisionInMemory => inner.RevisionInMemory;
 

@@ -24,19 +24,25 @@ namespace ClusterRegistry.Infrastructure.Storage.Etcd;
 /// </para>
 /// <para>
 /// The bytes of that event do not tell whose it is: another writer may have put identical bytes (two writers that
-/// read the same counter and both increment it), and taking its write for this one loses this one. So every guarded
-/// write also puts a nonce of its own, in the same transaction, into one of <see cref="NonceSlots"/> keys under the
-/// prefix (see <see cref="NewNonce"/>); the write applied at a revision exactly when, read at that revision, its slot
-/// was last written at that revision and holds its nonce. The slots are shared by all writers and all replicas and
-/// simply overwritten, so they do not accumulate.
+/// read the same counter and both increment it), and taking its write for this one loses this one. So every update
+/// and delete also puts a nonce of its own, in the same transaction, into one of <see cref="NonceSlots"/> keys under
+/// the prefix (see <see cref="NewNonce"/>); the write applied at a revision exactly when, read at that revision, its
+/// slot was last written at that revision and holds its nonce. The slots are shared by all writers and all replicas
+/// and simply overwritten, so they do not accumulate.
+/// </para>
+/// <para>
+/// A create puts no nonce: its value is unique among all creates (the port requires it of callers, see
+/// <see cref="IObjectStorage.CreateAsync"/>; a cluster's carries its fresh uid), so a creation of the key with exactly
+/// its bytes is its own, and the transaction writes one key instead of two (one put less in etcd's store, one event
+/// less for every watcher of the prefix, the watch cache's included).
 /// </para>
 /// <para>
 /// A create compares the key's create revision with 0, which is true again after a delete, so its compare alone does
 /// not make it apply at most once. Its retry is still safe for the way attempts are lost on a leader failure: a
 /// request that a member received is proposed at once, and raft orders every surviving entry of the old term before
 /// the first entry of the new one, so an earlier attempt that survives is applied before the retry (whose compare
-/// then fails, and the history shows this create: a creation with these exact bytes, which carry the object's fresh
-/// uid), and one that did not survive is gone. The one case the retry cannot rule out is an attempt that is proposed
+/// then fails, and the history shows this create: a creation with these exact bytes, which no other create puts),
+/// and one that did not survive is gone. The one case the retry cannot rule out is an attempt that is proposed
 /// only after the retry has been applied and the object deleted again, i.e. a request held up in the network or in a
 /// member for longer than a client round trip plus a delete (and not dropped by the cancellation sent once the
 /// operation is over): it would create the object again. That risk is accepted for a failover in about 1.5 s instead
@@ -50,13 +56,14 @@ public sealed partial class EtcdStorage
     /// now exists as <paramref name="current"/>, and every attempt was sent after revision <paramref name="floor"/>.
     /// </summary>
     private async Task<long?> OwnCreateRevisionAsync(
-        string key, ByteString etcdKey, ReadOnlyMemory<byte> value, WriteNonce nonce, long floor, KeyValue current, DateTime deadline, CancellationToken ct)
+        string key, ByteString etcdKey, ReadOnlyMemory<byte> value, long floor, KeyValue current, DateTime deadline, CancellationToken ct)
     {
         // The key has existed since before the first attempt was sent: none of them can have created it.
         if (current.CreateRevision <= floor) return null;
+        // A creation with exactly these bytes is this create's: no other create puts the same value (IObjectStorage.CreateAsync).
         var answer = await FirstEventAsync(key, etcdKey, floor + 1,
             e => IsCreateOf(e, value) || e.Kv.ModRevision >= current.CreateRevision, deadline, ct);
-        return IsCreateOf(answer, value) && await AppliedAtAsync(key, nonce, answer.Kv.ModRevision, deadline, ct) ? answer.Kv.ModRevision : null;
+        return IsCreateOf(answer, value) ? answer.Kv.ModRevision : null;
     }
 
     /// <summary>

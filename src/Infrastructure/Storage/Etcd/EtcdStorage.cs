@@ -180,18 +180,18 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
             Result = Compare.Types.CompareResult.Equal,
             CreateRevision = 0,
         });
+        // No nonce (unlike updates and deletes): a create's value is unique (IObjectStorage.CreateAsync), so the value
+        // itself tells an earlier attempt of this create from anyone else's, and the transaction writes one key.
         txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = etcdKey, Value = ByteString.CopyFrom(value.Span) } });
-        var nonce = NewNonce();
-        txn.Success.Add(MarkOf(nonce));
-        // The existing key, to tell an earlier attempt of this create from someone else's (EtcdStorage.WriteOutcome.cs).
-        txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = etcdKey } });
+        // The existing key's revisions, to tell an earlier attempt of this create from someone else's (EtcdStorage.WriteOutcome.cs).
+        txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = etcdKey, KeysOnly = true } });
         var floor = Volatile.Read(ref _observedRevision);
         var deadline = DateTime.UtcNow + _timeout;
         var (response, uncertain) = await CallAsync(key, (headers, d, token) => _client.TransactionAsync(txn, headers, d, token), CallKind.GuardedWrite, deadline, ct);
         Observe(response.Header);
         if (response.Succeeded) return response.Header.Revision;
         var current = response.Responses.Count > 0 && response.Responses[0].ResponseRange?.Kvs.Count > 0 ? response.Responses[0].ResponseRange.Kvs[0] : null;
-        if (uncertain && current is not null && await OwnCreateRevisionAsync(key, etcdKey, value, nonce, floor, current, deadline, ct) is { } own) return own;
+        if (uncertain && current is not null && await OwnCreateRevisionAsync(key, etcdKey, value, floor, current, deadline, ct) is { } own) return own;
         throw new StorageException(StorageErrorCode.KeyExists, key, "key exists");
     }
 

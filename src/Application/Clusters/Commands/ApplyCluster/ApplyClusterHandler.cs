@@ -15,7 +15,7 @@ namespace ClusterRegistry.Application.Clusters.Commands.ApplyCluster;
 /// configuration is a precondition (as in k8s GuaranteedUpdate): the apply then never creates (404 when the object
 /// is gone) and a live object with another uid (deleted and re-created under the name) is a 409.
 /// </summary>
-public sealed class ApplyClusterHandler(IObjectStorage storage, ClusterCreation creation, ClusterUpdates updates, IClock clock, IRequestContext context)
+public sealed class ApplyClusterHandler(ClusterCreation creation, ClusterUpdates updates, IClock clock, IRequestContext context)
     : ICommandHandler<ApplyClusterCommand, ApplyResult>
 {
     private static GroupResource R => ClusterResource.Info;
@@ -27,16 +27,8 @@ public sealed class ApplyClusterHandler(IObjectStorage storage, ClusterCreation 
         var status = command.Subresource == "status";
 
         var uid = (applied["metadata"] as JsonObject)?["uid"] is JsonValue v && v.TryGetValue<string>(out var u) && u.Length > 0 ? u : null;
-        var exists = await StorageErrors.Guard(() => storage.GetAsync(ClusterKeys.For(command.Name), ct), command.Name, "get") is not null;
-        if (!exists)
-        {
-            if (status || uid is not null) throw ApiErrors.NotFound(R, command.Name);
-            var outcome = ManagedFields.ApplyConfiguration(null, applied, manager, command.Force, null, clock.UtcNow);
-            var cluster = ToCluster(outcome.Merged!);
-            var created = await creation.CreateAsync(cluster, command.Options.IsDryRun, manager: null, ct);
-            return new ApplyResult(created, true);
-        }
-
+        // The update core reads the object (from the watch cache first) and answers null only once a consistent read
+        // found it missing: then the apply creates it.
         var updated = await updates.GuaranteedUpdateAsync(command.Name, live =>
         {
             if (uid is not null && uid != live.Metadata.Uid)
@@ -45,8 +37,13 @@ public sealed class ApplyClusterHandler(IObjectStorage storage, ClusterCreation 
             var outcome = ManagedFields.ApplyConfiguration(live, applied, manager, command.Force, command.Subresource, clock.UtcNow);
             if (outcome.Conflicts.Count > 0) throw ManagedFields.ConflictError(outcome.Conflicts);
             return ToCluster(outcome.Merged!);
-        }, status, command.Options.IsDryRun, manager: null, ct);
-        return new ApplyResult(updated, false);
+        }, status, command.Options.IsDryRun, manager: null, missingIsNull: true, ct);
+        if (updated is not null) return new ApplyResult(updated, false);
+
+        if (status || uid is not null) throw ApiErrors.NotFound(R, command.Name);
+        var created = await creation.CreateAsync(ToCluster(ManagedFields.ApplyConfiguration(null, applied, manager, command.Force, null, clock.UtcNow).Merged!),
+            command.Options.IsDryRun, manager: null, ct);
+        return new ApplyResult(created, true);
     }
 
     /// <summary>The applied configuration in canonical field names, checked like any body; status or spec dropped per endpoint.</summary>

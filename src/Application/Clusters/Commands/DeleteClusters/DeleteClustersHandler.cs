@@ -7,7 +7,7 @@ using Mediator;
 namespace ClusterRegistry.Application.Clusters.Commands.DeleteClusters;
 
 /// <summary>Deletes each matching cluster as a single delete would; objects already gone are skipped.</summary>
-public sealed class DeleteClustersHandler(IObjectStorage storage, IClock clock) : ICommandHandler<DeleteClustersCommand, ClusterList>
+public sealed class DeleteClustersHandler(IObjectStorage storage, IClock clock, WriteHorizon horizon) : ICommandHandler<DeleteClustersCommand, ClusterList>
 {
     public async ValueTask<ClusterList> Handle(DeleteClustersCommand command, CancellationToken ct)
     {
@@ -19,7 +19,7 @@ public sealed class DeleteClustersHandler(IObjectStorage storage, IClock clock) 
         {
             try
             {
-                var deleted = await DeleteClusterHandler.DeleteAsync(storage, clock, ClusterKeys.NameOf(item.Key), command.Options, ct);
+                var deleted = await DeleteClusterHandler.DeleteAsync(storage, clock, horizon, ClusterKeys.NameOf(item.Key), command.Options, ct);
                 result.Items.Add(deleted.Object);
             }
             catch (ApiStatusException e) when (e.Code == 404)

@@ -202,7 +202,7 @@ public sealed class WatchStartTests
         var delivered = a.Metadata.ResourceVersion;
         for (var i = 0; i < 20_000; i++)
         {
-            var written = await app.MergePatchAsync("a", $$"""{"metadata":{"annotations":{"seq":"{{i}}"}}}""");
+            var written = await app.MergePatchAsync("a", "{\"metadata\":{\"annotations\":{\"seq\":\"" + i + "\"}}}");
             var e = await watch.NextAsync();
             if (e.Type == "BOOKMARK")
             {

@@ -42,6 +42,9 @@ public static class Fanout
         if (!ready.Wait(TimeSpan.FromMinutes(3))) Console.Error.WriteLine($"fanout: only {watchers - ready.CurrentCount} watchers connected");
         var opened = Volatile.Read(ref _opened);
 
+        // The server's CPU over the updates and their delivery: per delivered event it moves far less with the shared
+        // machine's load than the latencies do.
+        var cpuBefore = serverPid > 0 ? CpuTicks(serverPid) : 0;
         var written = new Dictionary<string, double>();
         for (var u = 0; u < updates; u++)
         {
@@ -55,6 +58,7 @@ public static class Fanout
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (DateTime.UtcNow < deadline && written.Keys.Sum(rv => arrivals.TryGetValue(rv, out var b) ? b.Count : 0) < (long)opened * updates)
             await Task.Delay(100);
+        var cpuTicks = serverPid > 0 ? CpuTicks(serverPid) - cpuBefore : 0;
         var rssWith = serverPid > 0 ? RssKiB(serverPid) : 0;
         // FANOUT_HOLD_SECONDS keeps the watchers open after the measurement, to inspect the server (dotnet-gcdump, pmap).
         if (int.TryParse(Environment.GetEnvironmentVariable("FANOUT_HOLD_SECONDS"), out var hold)) await Task.Delay(TimeSpan.FromSeconds(hold));
@@ -68,7 +72,8 @@ public static class Fanout
             if (arrivals.TryGetValue(rv, out var bag)) latencies.AddRange(bag.Select(t => Math.Max(0, t - at)));
         latencies.Sort();
         double P(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
-        Console.WriteLine($"fanout {watchers} watchers ({opened} open) x {updates} updates: p50 {P(0.5):F1} ms  p99 {P(0.99):F1} ms  delivered {latencies.Count}/{(long)watchers * updates}{rss}");
+        var cpu = serverPid > 0 && latencies.Count > 0 ? $"  server CPU {cpuTicks * 1_000_000.0 / TicksPerSecond / latencies.Count:F0} us per delivered event" : "";
+        Console.WriteLine($"fanout {watchers} watchers ({opened} open) x {updates} updates: p50 {P(0.5):F1} ms  p99 {P(0.99):F1} ms  delivered {latencies.Count}/{(long)watchers * updates}{cpu}{rss}");
         return 0;
     }
 
@@ -111,6 +116,17 @@ public static class Fanout
     {
         var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+    }
+
+    // Linux's USER_HZ, which /proc/<pid>/stat counts in (sysconf(_SC_CLK_TCK) is 100 on every supported platform).
+    private const double TicksPerSecond = 100;
+
+    /// <summary>User plus system CPU the server has used so far, in clock ticks (/proc/&lt;pid&gt;/stat fields 14 and 15).</summary>
+    private static long CpuTicks(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11]) + long.Parse(fields[12]);
     }
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");

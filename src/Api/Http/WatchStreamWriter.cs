@@ -1,8 +1,4 @@
-using System.Buffers;
-using System.Text.Json;
-using System.Threading.Channels;
 using ClusterRegistry.Api.Hosting;
-using ClusterRegistry.Api.Printing;
 using ClusterRegistry.Application.Clusters.Queries.ListClusters;
 using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
 using ClusterRegistry.Domain.Meta;
@@ -13,8 +9,10 @@ namespace ClusterRegistry.Api.Http;
 /// <summary>
 /// Streams watch events as kube-apiserver does: 200 and headers flushed first, then one compact JSON event per line,
 /// each flushed; Table watches carry a one-row Table per event (columns on the first only). The stream ends cleanly
-/// at timeoutSeconds (default: a random 30–60 minutes) or when the client leaves. Each watcher has a bounded queue
-/// of live events; one whose client cannot keep up is closed (see <see cref="WatchOptions.BufferedEvents"/>).
+/// at timeoutSeconds (default: a random 30–60 minutes) or when the client leaves. Events are written to the response
+/// by the task that takes them from the handler, with no queue or task of its own in between while the client keeps
+/// up; while it is behind, live events wait in a bounded backlog, and one that falls further behind is closed (see
+/// <see cref="WatchOptions.BufferedEvents"/> and <see cref="WatchResponseStream"/>).
 /// </summary>
 public static class WatchStreamWriter
 {
@@ -56,26 +54,13 @@ public static class WatchStreamWriter
         await response.StartAsync(http.RequestAborted);
         await response.Body.FlushAsync(http.RequestAborted);
 
-        var capacity = http.RequestServices.GetRequiredService<WatchOptions>().BufferedEvents;
-        var queue = Channel.CreateBounded<ClusterWatchEvent>(new BoundedChannelOptions(Math.Max(1, capacity))
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        var pump = PumpAsync(events, queue.Writer, cts);
+        var capacity = Math.Max(1, http.RequestServices.GetRequiredService<WatchOptions>().BufferedEvents);
         var metrics = http.RequestServices.GetRequiredService<Observability.WatchMetrics>();
-        var columnsSent = false;
+        var stream = new WatchResponseStream(events, response.BodyWriter, rep, includeObject, metrics);
+        var overflowed = false;
         try
         {
-            var body = response.BodyWriter;
-            await foreach (var e in queue.Reader.ReadAllAsync(cts.Token))
-            {
-                if (e.Error is null && rep.IsPlainJson) WatchEventEncoding.Write(body, e.Type, e.Object!);
-                else body.Write(WatchEventEncoding.Line(e.Type, e.Error is not null ? e.Error : Transform(e, rep, includeObject, ref columnsSent)));
-                await body.FlushAsync(cts.Token);
-                metrics.EventSent();
-            }
+            overflowed = await stream.RunAsync(capacity, cts.Token);
         }
         catch (OperationCanceledException)
         {
@@ -96,7 +81,7 @@ public static class WatchStreamWriter
         finally
         {
             await cts.CancelAsync();
-            var overflowed = await pump;
+            await stream.SettleAsync();
             try { await events.DisposeAsync(); } catch (OperationCanceledException) { }
             if (overflowed)
             {
@@ -116,59 +101,5 @@ public static class WatchStreamWriter
         response.StatusCode = 200;
         response.ContentType = MediaTypes.Json;
         response.Headers.CacheControl = "no-cache, private";
-    }
-
-    /// <summary>
-    /// Moves events from the handler to the watcher's queue. Initial events wait for room (they are the snapshot the
-    /// client asked for); a live event that finds the queue full closes the watcher and returns true.
-    /// </summary>
-    private static async Task<bool> PumpAsync(IAsyncEnumerator<ClusterWatchEvent> events, ChannelWriter<ClusterWatchEvent> queue,
-        CancellationTokenSource cts)
-    {
-        var live = false;
-        try
-        {
-            while (await events.MoveNextAsync())
-            {
-                var e = events.Current;
-                if (ReferenceEquals(e, ClusterWatchEvent.Live)) live = true;
-                else if (!live) await queue.WriteAsync(e, cts.Token);
-                else if (!queue.TryWrite(e))
-                {
-                    await cts.CancelAsync();
-                    return true;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The watch ended on the writer's side.
-        }
-        catch (Exception e)
-        {
-            queue.TryComplete(e);
-            return false;
-        }
-        queue.TryComplete();
-        return false;
-    }
-
-    private static object Transform(ClusterWatchEvent e, Representation rep, string includeObject, ref bool columnsSent)
-    {
-        var cluster = e.Object!.Object;
-        if (e.Type == WatchEventType.Bookmark)
-            return rep.Transform is null ? cluster : ClusterPrinter.Partial(cluster);
-        switch (rep.Transform)
-        {
-            case Transforms.Table:
-                var table = ClusterPrinter.ToTable([cluster], new ListMeta { ResourceVersion = cluster.Metadata.ResourceVersion },
-                    includeObject, !columnsSent, DateTimeOffset.UtcNow, rep.TransformApiVersion);
-                columnsSent = true;
-                return table;
-            case Transforms.Partial:
-                return ClusterPrinter.Partial(cluster, rep.TransformApiVersion);
-            default:
-                return cluster;
-        }
     }
 }

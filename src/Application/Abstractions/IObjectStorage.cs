@@ -52,6 +52,17 @@ public sealed record StorageEvent(StorageEventType Type, string Key, ReadOnlyMem
     /// </summary>
     public StoredObject? Object { get; init; }
 
+    /// <summary>
+    /// The state before the write as one shared <see cref="StoredObject"/> at the event's revision (what a selector
+    /// watch reports when the object leaves its selection), when the producer keeps one (the watch cache): thousands of
+    /// selector watchers of one update then decode it once, not once each. Null from a store.
+    /// </summary>
+    public StoredObject? PrevObject { get; init; }
+
+    /// <summary><see cref="PrevObject"/>, or a fresh one made from <see cref="PrevValue"/>; null for a create.</summary>
+    public StoredObject? Previous() =>
+        PrevObject ?? (PrevValue is { } prev ? new StoredObject(Key, prev, Revision) : null);
+
     /// <summary><see cref="Object"/>, or a fresh one made from the event's bytes.</summary>
     public StoredObject? Reported() =>
         Object ?? (Type == StorageEventType.Deleted

@@ -185,6 +185,38 @@ public sealed class WatchStartTests
         Assert.Equal(("ADDED", "b", b.Metadata.ResourceVersion), Describe(await plainNext));
     }
 
+    /// <summary>
+    /// Bookmarks come from one clock every watch shares, not from a timer restarted by each event: a watch whose
+    /// events keep coming faster than the interval still reports its progress (with a timer per event it never did).
+    /// </summary>
+    [Fact]
+    public async Task BusyWatchWithBookmarks_StillReportsProgress()
+    {
+        await using var app = await ApplicationHost.StartAsync(bookmarkInterval: TimeSpan.FromMilliseconds(500));
+        var a = await app.CreateAsync(Clusters.New("a"));
+        await using var watch = new WatchReader(app, new ListParameters(ResourceVersion: a.Metadata.ResourceVersion, AllowWatchBookmarks: true));
+        Assert.Same(ClusterWatchEvent.Started, await watch.NextAsync());
+        Assert.Same(ClusterWatchEvent.Live, await watch.NextAsync());
+
+        // Writes back to back, each read before the next: the watch is never idle for long.
+        var delivered = a.Metadata.ResourceVersion;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var written = await app.MergePatchAsync("a", "{\"metadata\":{\"annotations\":{\"seq\":\"" + i + "\"}}}");
+            var e = await watch.NextAsync();
+            if (e.Type == "BOOKMARK")
+            {
+                // It reports what was delivered before it; the write it came before follows.
+                Assert.Equal(delivered, e.Object!.Object.Metadata.ResourceVersion);
+                Assert.Equal(("MODIFIED", "a", written.Metadata.ResourceVersion), Describe(await watch.NextAsync()));
+                return;
+            }
+            Assert.Equal(("MODIFIED", "a", written.Metadata.ResourceVersion), Describe(e));
+            delivered = written.Metadata.ResourceVersion;
+        }
+        Assert.Fail("a watch that was never idle for a bookmark interval got no bookmark in 20,000 events");
+    }
+
     private static async Task AssertExpiredAsync(ApplicationHost app, string resourceVersion)
     {
         await using var watch = new WatchReader(app, new ListParameters(ResourceVersion: resourceVersion));

@@ -142,4 +142,31 @@ public sealed class WatchCacheBehaviourTests : IAsyncLifetime
         Assert.Equal(("two", deletedAt), (Text.Of(deleted.Object!.Value), deleted.Object.Revision));
         Assert.Null(await cache.GetAsync("clusters/a", Ct));
     }
+
+    /// <summary>
+    /// Selector watchers decide Added/Modified/Deleted on the state before each write: every watcher of one event gets
+    /// the same previous <see cref="StoredObject"/> (at the event's revision, as a watcher the object leaves reports it),
+    /// so thousands of them decode it once; a delete reports that same instance.
+    /// </summary>
+    [Fact]
+    public async Task EveryWatcherOfAnEvent_SharesOnePreviousState_AtTheEventsRevision()
+    {
+        await using var cache = await CacheAsync(new WatchCacheOptions());
+        var created = await cache.CreateAsync("clusters/a", Text.Bytes("one"), Ct);
+        await using var first = new WatchReader(cache, Prefix, created);
+        await using var second = new WatchReader(cache, Prefix, created);
+
+        var updated = await cache.UpdateAsync("clusters/a", Text.Bytes("two"), created, Ct);
+        var (a, b) = (await first.NextAsync(), await second.NextAsync());
+        Assert.NotNull(a.PrevObject);
+        Assert.Same(a.PrevObject, b.PrevObject);
+        Assert.Same(a.PrevObject, a.Previous());
+        Assert.Equal(("one", updated), (Text.Of(a.PrevObject.Value), a.PrevObject.Revision));
+
+        await cache.DeleteAsync("clusters/a", updated, Ct);
+        var (c, d) = (await first.NextAsync(), await second.NextAsync());
+        Assert.Same(c.PrevObject, d.PrevObject);
+        Assert.Same(c.Object, c.PrevObject);
+        Assert.Equal("two", Text.Of(c.PrevObject!.Value));
+    }
 }

@@ -109,7 +109,9 @@ public sealed partial class CachedStorage
                 var objects = state.Objects.Remove(probe);
                 // One StoredObject per version, in the state and in the event every watcher receives, so readers
                 // share its decoded and encoded form (StoredObject.Decoded): a version is encoded once, not per reader.
-                e = e with { Object = e.Reported() };
+                // The previous state likewise: a delete reports it (as Object), a selector watcher matches against it.
+                var previous = e.Previous();
+                e = e with { Object = e.Type == StorageEventType.Deleted ? previous : e.Reported(), PrevObject = previous };
                 if (e.Type != StorageEventType.Deleted) objects = objects.Add(e.Object!);
                 var next = new CacheState(objects, e.Revision);
                 Volatile.Write(ref _state, next);

@@ -47,37 +47,37 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
         await using var events = Stream(from, ct).GetAsyncEnumerator(ct);
         var last = from;
         var lastBookmark = from;
-        Task<bool>? pending = null;
+        var signal = p.AllowWatchBookmarks ? options.Clock.Register() : null;
+        ValueTask<bool> next = default;
+        var waiting = false;
         try
         {
             while (true)
             {
-                if (!p.AllowWatchBookmarks)
+                // Consumed once: awaited below; Arm only registers the wake-up as an await would (CA2012 cannot see that).
+#pragma warning disable CA2012
+                next = events.MoveNextAsync();
+#pragma warning restore CA2012
+                if (signal is not null && !next.IsCompleted)
                 {
-                    // Nothing to race against: the next event is awaited as it is, with no Task per event and watcher.
-                    if (!await events.MoveNextAsync()) yield break;
-                }
-                else
-                {
-                    pending ??= events.MoveNextAsync().AsTask();
-                    // The timer is cancelled as soon as an event wins, so busy watches do not pile up timers.
-                    using var tickCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                    var tick = Task.Delay(options.BookmarkInterval, tickCancel.Token);
-                    var winner = await Task.WhenAny(pending, tick);
-                    await tickCancel.CancelAsync();
-                    if (winner == tick)
+                    // Idle: wait for the event or the shared bookmark tick, whichever comes first.
+                    waiting = true;
+                    signal.Arm(next);
+                    while (true)
                     {
-                        ct.ThrowIfCancellationRequested();
-                        if (last > lastBookmark || lastBookmark == from)
+                        await signal.WaitAsync();
+                        var woken = signal.Take();
+                        if ((woken & BookmarkSignal.EventReady) != 0) waiting = false;
+                        if ((woken & BookmarkSignal.TickDue) != 0 && (last > lastBookmark || lastBookmark == from))
                         {
+                            ct.ThrowIfCancellationRequested();
                             lastBookmark = last;
                             yield return Bookmark(last, initialEventsEnd: false);
                         }
-                        continue;
+                        if (!waiting) break;
                     }
-                    if (!await pending) yield break;
-                    pending = null;
                 }
+                if (!await next) yield break;
                 var item = events.Current;
                 if (item.Error is not null)
                 {
@@ -91,10 +91,16 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
         }
         finally
         {
-            // An async iterator cannot be disposed while a MoveNextAsync is in flight: let the cancelled read finish first.
-            if (pending is { IsCompleted: false })
+            if (signal is not null)
             {
-                try { await pending; } catch (OperationCanceledException) { } catch (StorageException) { }
+                options.Clock.Unregister(signal);
+                // Disposed at a bookmark while the next event is still awaited (an async iterator cannot be disposed
+                // with a MoveNextAsync in flight): the cancelled read finishes first.
+                if (waiting)
+                {
+                    while ((signal.Take() & BookmarkSignal.EventReady) == 0) await signal.WaitAsync();
+                    try { await next; } catch (OperationCanceledException) { } catch (StorageException) { }
+                }
             }
         }
     }
@@ -145,7 +151,7 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
         SharedCluster? previous = null;
         SharedCluster Previous() => previous ??= e.Type == StorageEventType.Deleted && reported is not null
             ? SharedCluster.Of(reported)
-            : new SharedCluster(ClusterCodec.Decode(e.PrevValue!.Value, e.Revision));
+            : SharedCluster.Of(e.Previous()!);
         var curMatches = current is not null && selection.Matches(current.Object);
         var prevMatches = e.PrevValue is not null && (selection.IsEverything && e.Type != StorageEventType.Deleted || selection.Matches(Previous().Object));
         return e.Type switch

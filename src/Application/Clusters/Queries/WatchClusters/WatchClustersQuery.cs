@@ -43,7 +43,12 @@ public sealed class WatchClustersQueryValidator : AbstractValidator<WatchCluster
 /// <summary>Watch tuning; the bookmark interval is how often an idle watch reports progress.</summary>
 public sealed class WatchOptions
 {
+    private BookmarkClock? _clock;
+
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The one timer every watch with bookmarks shares, started on first use.</summary>
+    public BookmarkClock Clock => LazyInitializer.EnsureInitialized(ref _clock, () => new BookmarkClock(BookmarkInterval));
 
     /// <summary>
     /// How many live events may wait for one watcher's client; a watcher that falls further behind is closed (its

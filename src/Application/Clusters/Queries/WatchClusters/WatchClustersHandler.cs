@@ -146,8 +146,8 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
         SharedCluster Previous() => previous ??= e.Type == StorageEventType.Deleted && reported is not null
             ? SharedCluster.Of(reported)
             : new SharedCluster(ClusterCodec.Decode(e.PrevValue!.Value, e.Revision));
-        var curMatches = current is not null && selection.Matches(current.Object);
-        var prevMatches = e.PrevValue is not null && (selection.IsEverything && e.Type != StorageEventType.Deleted || selection.Matches(Previous().Object));
+        var curMatches = current is not null && selection.Matches(current);
+        var prevMatches = e.PrevValue is not null && (selection.IsEverything && e.Type != StorageEventType.Deleted || selection.Matches(Previous()));
         return e.Type switch
         {
             StorageEventType.Deleted => prevMatches ? new ClusterWatchEvent(WatchEventType.Deleted, Previous()) : null,

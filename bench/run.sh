@@ -14,7 +14,8 @@
 #   BACKENDS="embedded etcd postgres" bench/run.sh
 #   SERVER_DLL=/tmp/before/clusterregistry.dll bench/run.sh   # measure another build (e.g. main's, for before/after)
 #
-# Environment: OBJECTS (3000), REQUESTS (2000) and CONCURRENCY (16) per operation, LIST_ALL_REQUESTS (100),
+# Environment: OBJECTS (3000), REQUESTS (2000) and CONCURRENCY (16) per operation, LIST_ALL_REQUESTS (100, also for
+# the two rows of one client listing all, without and with gzip),
 # WATCHERS (1000; 0 skips the fan-out), UPDATES (20), WARMUP (300: requests of each kind, two rounds, before measuring;
 # 0 measures a cold server), EXTRA_ARGS passed to `clusterregistry standalone`. Figures only; nothing asserts.
 set -euo pipefail
@@ -146,6 +147,11 @@ run_backend() {
   row "GET one object" "$(measure "$REQUESTS" -H "$auth" "$base/target")"
   row "list of 50" "$(measure "$REQUESTS" -H "$auth" "$base?limit=50")"
   row "list of all" "$(measure "$LIST_ALL_REQUESTS" -H "$auth" "$base")"
+  # One client listing everything, as kubectl does: the latency of one list, not the throughput of many. hey's own
+  # gzip (asked for and undone by Go's transport) is off in both; with an explicit Accept-Encoding the body stays
+  # compressed, so the row measures the server's gzip and not the client's gunzip on the same two cores.
+  row "list of all, c=1" "$(CONCURRENCY=1 measure "$LIST_ALL_REQUESTS" -disable-compression -H "$auth" "$base")"
+  row "list of all, c=1, gzip" "$(CONCURRENCY=1 measure "$LIST_ALL_REQUESTS" -H "Accept-Encoding: gzip" -H "$auth" "$base")"
   row "create (generateName)" "$(measure "$REQUESTS" -m POST -H "$auth" -T application/json -d "$body" "$base")"
   row "merge patch" "$(measure "$REQUESTS" -m PATCH -H "$auth" -T application/merge-patch+json -d '{"metadata":{"annotations":{"bench":"x"}}}' "$base/target")"
   local apply='{"apiVersion":"clusterregistry.k8s.io/v1alpha1","kind":"Cluster","metadata":{"name":"apply-{i}","labels":{"bench":"true"},"annotations":{"round":"ROUND"}},"spec":{"kubernetesApiEndpoints":{"serverEndpoints":[{"clientCIDR":"0.0.0.0/0","serverAddress":"10.0.0.1:6443"}]}}}'

@@ -19,7 +19,7 @@ public static class ListEncoding
     {
         var (prefix, suffix) = Frame(list.Metadata);
         long length = prefix.Length + suffix.Length + Math.Max(0, list.Items.Count - 1);
-        foreach (var item in list.Items) length += item.Json.Length;
+        foreach (var item in list.Items) length += item.JsonLength;
         response.ContentLength = length;
 
         var body = response.BodyWriter;
@@ -28,10 +28,10 @@ public static class ListEncoding
         for (var i = 0; i < list.Items.Count; i++)
         {
             if (i > 0) body.Write(","u8);
-            var item = list.Items[i].Json;
-            body.Write(item.Span);
+            var item = list.Items[i];
+            item.WriteJson(body);
             // Hand full buffers to the transport as they fill instead of holding the whole list.
-            if ((unflushed += item.Length) < 64 * 1024) continue;
+            if ((unflushed += item.JsonLength) < 64 * 1024) continue;
             await body.FlushAsync(ct);
             unflushed = 0;
         }

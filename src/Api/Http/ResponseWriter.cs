@@ -87,8 +87,9 @@ public static class ResponseWriter
         if (rep.IsPlainJson)
         {
             var response = StartResponse(http, status, MediaTypes.Json);
-            response.ContentLength = version.Json.Length;
-            await response.Body.WriteAsync(version.Json, http.RequestAborted);
+            response.ContentLength = version.JsonLength;
+            version.WriteJson(response.BodyWriter);
+            await response.BodyWriter.FlushAsync(http.RequestAborted);
             return;
         }
         var cluster = version.Object;

@@ -25,7 +25,7 @@ public static class WatchEventEncoding
     public static void Write(PipeWriter body, string type, SharedCluster version)
     {
         body.Write(Prefixes.TryGetValue(type, out var prefix) ? prefix : Prefix(type));
-        body.Write(version.Json.Span);
+        version.WriteJson(body);
         body.Write(Suffix);
     }
 

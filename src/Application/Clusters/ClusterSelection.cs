@@ -21,15 +21,20 @@ public sealed class ClusterSelection
     public static ClusterSelection Parse(string? labelSelector, string? fieldSelector) =>
         new(LabelSelector.Parse(labelSelector), FieldSelector.Parse(fieldSelector, ClusterResource.SelectableFields));
 
-    public bool Matches(Cluster cluster) =>
-        Labels.Matches(cluster.Metadata.Labels)
+    public bool Matches(Cluster cluster) => Matches(cluster.Metadata.Name, cluster.Metadata.Labels);
+
+    /// <summary>The same answer from what a shared version keeps (it keeps no decoded object, see <see cref="SharedCluster"/>).</summary>
+    public bool Matches(SharedCluster version) => Matches(version.Name, version.Labels);
+
+    private bool Matches(string? name, IReadOnlyDictionary<string, string>? labels) =>
+        Labels.Matches(labels)
         && Fields.Matches(field => field switch
         {
-            "metadata.name" => cluster.Metadata.Name,
+            "metadata.name" => name,
             "metadata.namespace" => "",
             _ => null,
         });
 
-    /// <summary>A storage filter; it decodes each candidate, so use it only when the selection is not everything.</summary>
-    public Func<StoredObject, bool>? ToFilter() => IsEverything ? null : stored => Matches(SharedCluster.Of(stored).Object);
+    /// <summary>A storage filter; it decodes each candidate once per version, so use it only when the selection is not everything.</summary>
+    public Func<StoredObject, bool>? ToFilter() => IsEverything ? null : stored => Matches(SharedCluster.Of(stored));
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Domain.Clusters;
 using ClusterRegistry.Domain.Meta;
@@ -5,20 +6,97 @@ using ClusterRegistry.Domain.Meta;
 namespace ClusterRegistry.Application.Clusters;
 
 /// <summary>
-/// One version of a Cluster as readers share it: the decoded object and its wire JSON (compact, with apiVersion,
-/// kind and resourceVersion), encoded on first use. A GET writes <see cref="Json"/> as it is, a LIST joins the items'
-/// bytes and a watch event wraps them, so a version served from the watch cache is encoded once for every request
-/// and watcher. Both are read-only: nobody may change <see cref="Object"/> once it is shared.
+/// One version of a Cluster as readers share it: its wire JSON (compact, with apiVersion, kind and resourceVersion),
+/// written as it is by a GET, joined by a LIST and wrapped by a watch event, so a version served from the watch cache
+/// is encoded once for every request and watcher. Read-only: nobody may change what <see cref="Object"/> returns.
+/// <para>
+/// A version read from storage (<see cref="Of"/>) keeps no second copy of itself (ADR-026): its wire JSON is the
+/// stored bytes with the few bytes that differ (the resourceVersion) spliced in as it is written, and of the decoded
+/// object only what selectors read (name, labels); <see cref="Object"/> decodes a private copy for the rare readers
+/// of the whole object (Tables, YAML, writes). With 10,000 cached objects that is one byte array per object instead
+/// of the stored bytes, the JSON and the object graph.
+/// </para>
 /// </summary>
-public sealed class SharedCluster(Cluster obj)
+public sealed class SharedCluster
 {
+    private readonly Cluster? _object;
     private byte[]? _json;
 
-    public Cluster Object { get; } = obj;
+    // A version from storage: the stored bytes, and the wire JSON as those bytes with _insert put in at _at
+    // (_insert null: the wire JSON is _json, kept whole because the stored bytes are not a part of it).
+    private readonly ReadOnlyMemory<byte> _stored;
+    private readonly long _revision;
+    private readonly byte[]? _insert;
+    private readonly int _at;
 
-    /// <summary>The object's JSON as the API writes it; racing first readers encode equal bytes, either copy stays.</summary>
-    public ReadOnlyMemory<byte> Json => Volatile.Read(ref _json) ?? (_json = ApiJson.Serialize(Object));
+    public SharedCluster(Cluster obj)
+    {
+        _object = obj;
+        Name = obj.Metadata.Name;
+        Labels = obj.Metadata.Labels;
+    }
+
+    private SharedCluster(StoredObject stored)
+    {
+        _stored = stored.Value;
+        _revision = stored.Revision;
+        var decoded = ClusterCodec.Decode(stored);
+        (Name, Labels) = (decoded.Metadata.Name, decoded.Metadata.Labels);
+        var json = ApiJson.Serialize(decoded);
+        if (Splice.Find(_stored.Span, json) is var (at, insert)) (_at, _insert) = (at, insert);
+        else _json = json;
+    }
+
+    /// <summary>metadata.name, for selectors without decoding the object.</summary>
+    public string? Name { get; }
+
+    /// <summary>metadata.labels, for selectors without decoding the object; read-only.</summary>
+    public IReadOnlyDictionary<string, string>? Labels { get; }
+
+    /// <summary>
+    /// The object. A version from storage decodes a new copy on every call (the cache keeps only its bytes), so a
+    /// caller that needs it more than once keeps the copy it got.
+    /// </summary>
+    public Cluster Object => _object ?? ClusterCodec.Decode(_stored, _revision);
+
+    /// <summary>The length of <see cref="Json"/>, without assembling it.</summary>
+    public int JsonLength => _insert is null ? Json.Length : _stored.Length + _insert.Length;
+
+    /// <summary>
+    /// The object's JSON as the API writes it, as one piece; a version from storage assembles it per call, so writers
+    /// use <see cref="WriteJson"/>. Racing first readers of a new object encode equal bytes, either copy stays.
+    /// </summary>
+    public ReadOnlyMemory<byte> Json
+    {
+        get
+        {
+            if (_insert is not null)
+            {
+                var stored = _stored.Span;
+                var whole = new byte[stored.Length + _insert.Length];
+                stored[.._at].CopyTo(whole);
+                _insert.CopyTo(whole.AsSpan(_at));
+                stored[_at..].CopyTo(whole.AsSpan(_at + _insert.Length));
+                return whole;
+            }
+            return Volatile.Read(ref _json) ?? (_json = ApiJson.Serialize(_object!));
+        }
+    }
+
+    /// <summary>Writes <see cref="Json"/> to <paramref name="writer"/> without assembling it first.</summary>
+    public void WriteJson(IBufferWriter<byte> writer)
+    {
+        if (_insert is null)
+        {
+            writer.Write(Json.Span);
+            return;
+        }
+        var stored = _stored.Span;
+        writer.Write(stored[.._at]);
+        writer.Write(_insert);
+        writer.Write(stored[_at..]);
+    }
 
     /// <summary>The shared version of a stored object (decoded once per <see cref="StoredObject"/> instance).</summary>
-    public static SharedCluster Of(StoredObject stored) => stored.Decoded(static s => new SharedCluster(ClusterCodec.Decode(s)));
+    public static SharedCluster Of(StoredObject stored) => stored.Decoded(static s => new SharedCluster(s));
 }

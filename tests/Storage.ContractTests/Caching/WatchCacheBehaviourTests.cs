@@ -107,6 +107,41 @@ public sealed class WatchCacheBehaviourTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// The cache keeps only the state at its window's start and the latest one, and rebuilds the others from the
+    /// window's events (ADR-026): over a window trimmed several times and then compacted, the list at every revision it
+    /// still answers is the store's list at that revision, and none of them comes from the store.
+    /// </summary>
+    [Fact]
+    public async Task ListAtEveryRevisionOfALongWindow_IsTheStoresStateThen_AcrossTrimsAndCompaction()
+    {
+        var store = new ListCountingStorage(_store);
+        await using var cache = await CacheAsync(new WatchCacheOptions { WindowEvents = 150 }, store);
+        var rec = new Recorder(cache, Ct);
+        for (var i = 0; i < 400; i++) await rec.StepAsync(Prefix, 7, i);
+        await cache.ListAsync(Prefix, new ListRange(), Ct);
+
+        async Task SameAsStoreAsync(IEnumerable<Ev> events)
+        {
+            foreach (var at in events.Select(e => e.Revision))
+            {
+                var cached = await cache.ListAsync(Prefix, new ListRange(Revision: at), Ct);
+                Assert.False(store.Lists.Contains(at), $"the list at {at} came from the store");
+                var stored = await _store.ListAsync(Prefix, new ListRange(Revision: at), Ct);
+                Assert.Equal(stored.Items.Select(o => (o.Key, Text.Of(o.Value), o.Revision)), cached.Items.Select(o => (o.Key, Text.Of(o.Value), o.Revision)));
+            }
+        }
+
+        // 400 writes trimmed the window to its last 150 events or so; pages of a list read one revision more than once.
+        await SameAsStoreAsync(rec.Events.TakeLast(150));
+        await SameAsStoreAsync(rec.Events.TakeLast(150).Reverse());
+
+        var compactAt = rec.Events[^40].Revision;
+        await _store.CompactAsync(compactAt, Ct);
+        cache.Compacted(compactAt);
+        await SameAsStoreAsync(rec.Events.TakeLast(39));
+    }
+
+    /// <summary>
     /// Encode once rests on this: the cache hands every reader of a version the same <see cref="StoredObject"/> — GET,
     /// LIST and the watch event that brought it — so its decoded form (<see cref="StoredObject.Decoded{T}"/>) is made
     /// once; a delete's event carries the last state at the delete's revision; a new version is a new instance.

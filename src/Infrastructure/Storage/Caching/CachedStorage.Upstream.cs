@@ -26,8 +26,15 @@ public sealed partial class CachedStorage
     /// <summary>Recent events under the prefix, oldest first: every event after <see cref="_windowStart"/> is here.</summary>
     private readonly List<StorageEvent> _window = [];
     private long _windowStart;
-    /// <summary>The state after each event of the window (and at <see cref="_windowStart"/>), for lists at a revision.</summary>
-    private readonly List<CacheState> _states = [];
+    /// <summary>
+    /// For lists at a revision: the state at <see cref="_windowStart"/>; a later one is rebuilt from it and the
+    /// window's events (<see cref="AtRevision"/>). Keeping the state after each event pinned the tree nodes every event
+    /// had copied — with 10,000 events in the window, 130,000 nodes (6 MB), and still 70,000 with a state kept every 64
+    /// events — for the rare list at a revision (ADR-026).
+    /// </summary>
+    private CacheState? _start;
+    /// <summary>The last state <see cref="AtRevision"/> rebuilt, at the revision of its last event: the pages of one list share it.</summary>
+    private CacheState? _rebuilt;
     /// <summary>Lists below this revision go to the store: its history there has been compacted (see <see cref="Compacted"/>).</summary>
     private long _floor;
     private readonly List<Watcher> _watchers = [];
@@ -75,8 +82,7 @@ public sealed partial class CachedStorage
         lock (_gate)
         {
             _window.Clear();
-            _states.Clear();
-            _states.Add(state);
+            _start = state;
             _windowStart = page.Revision;
             _floor = 0;
             Volatile.Write(ref _state, state);
@@ -116,14 +122,12 @@ public sealed partial class CachedStorage
                 var next = new CacheState(objects, e.Revision);
                 Volatile.Write(ref _state, next);
                 _window.Add(e);
-                _states.Add(next);
                 // Trimmed in batches of an eighth of the window, so a full window costs no copy per event.
                 if (_window.Count > _options.WindowEvents + _options.WindowEvents / 8)
                 {
                     var drop = _window.Count - _options.WindowEvents;
                     _windowStart = _window[drop - 1].Revision;
-                    _window.RemoveRange(0, drop);
-                    _states.RemoveRange(0, drop);
+                    DropEvents(drop);
                 }
                 Publish(e);
             }
@@ -144,10 +148,7 @@ public sealed partial class CachedStorage
         {
             _floor = Math.Max(_floor, revision);
             if (revision <= _windowStart) return;
-            var drop = 0;
-            while (drop < _window.Count && _window[drop].Revision <= revision) drop++;
-            _window.RemoveRange(0, drop);
-            _states.RemoveRange(0, drop);
+            DropEvents(FirstAfter(revision));
             _windowStart = revision;
         }
     }
@@ -155,19 +156,60 @@ public sealed partial class CachedStorage
     /// <summary>The objects as of <paramref name="revision"/> when the window still holds that state, else null.</summary>
     private ImmutableSortedSet<StoredObject>? AtRevision(long revision)
     {
+        CacheState start;
+        StorageEvent[] events;
         lock (_gate)
         {
-            if (_state is not { } current || revision > current.Revision || revision < _floor || _states.Count == 0 || revision < _states[0].Revision)
+            if (_state is not { } current || revision > current.Revision || revision < _floor || _start is null || revision < _start.Revision)
                 return null;
-            // The last state taken at or before the revision: nothing under the prefix changed between them.
-            int lo = 0, hi = _states.Count - 1;
-            while (lo < hi)
-            {
-                var mid = (lo + hi + 1) / 2;
-                if (_states[mid].Revision <= revision) lo = mid; else hi = mid - 1;
-            }
-            return _states[lo].Objects;
+            // The state after the window's last event at or before the revision: nothing under the prefix changed between them.
+            var count = FirstAfter(revision);
+            if (count == 0) return _start.Objects;
+            // After the window's last event (the pages of a list begun just now): the latest state.
+            if (count == _window.Count) return current.Objects;
+            if (_rebuilt is { } rebuilt && rebuilt.Revision == _window[count - 1].Revision) return rebuilt.Objects;
+            (start, events) = (_start, _window.GetRange(0, count).ToArray());
         }
+        // Rebuilt outside the lock, which the upstream and every watcher wait for. A state at a revision is the store's
+        // state then, so a rebuilt one stays right whatever the window does meanwhile.
+        var state = Replay(start, events);
+        Volatile.Write(ref _rebuilt, state);
+        return state.Objects;
+    }
+
+    /// <summary><paramref name="start"/> with <paramref name="events"/> (all after it, in order) applied, at the last event's revision.</summary>
+    private static CacheState Replay(CacheState start, IReadOnlyList<StorageEvent> events)
+    {
+        var objects = start.Objects.ToBuilder();
+        foreach (var e in events)
+        {
+            objects.Remove(CacheState.Probe(e.Key));
+            if (e.Type != StorageEventType.Deleted) objects.Add(e.Object!);
+        }
+        return new CacheState(objects.ToImmutable(), events[^1].Revision);
+    }
+
+    /// <summary>Under the lock: the index of the window's first event after <paramref name="revision"/>.</summary>
+    private int FirstAfter(long revision)
+    {
+        int lo = 0, hi = _window.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (_window[mid].Revision <= revision) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>Under the lock: forgets the window's first <paramref name="drop"/> events; the start state moves past them.</summary>
+    private void DropEvents(int drop)
+    {
+        if (drop == 0) return;
+        // Dropping every event (a compaction past them) needs no replay: the start is the latest state.
+        _start = drop == _window.Count && _state is { } latest
+            ? new CacheState(latest.Objects, _window[^1].Revision)
+            : Replay(_start!, _window.GetRange(0, drop));
+        _window.RemoveRange(0, drop);
     }
 
     // ---------------------------------------------------------------- watchers

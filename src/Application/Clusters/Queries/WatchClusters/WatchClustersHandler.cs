@@ -152,8 +152,8 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
         SharedCluster Previous() => previous ??= e.Type == StorageEventType.Deleted && reported is not null
             ? SharedCluster.Of(reported)
             : SharedCluster.Of(e.Previous()!);
-        var curMatches = current is not null && selection.Matches(current.Object);
-        var prevMatches = e.PrevValue is not null && (selection.IsEverything && e.Type != StorageEventType.Deleted || selection.Matches(Previous().Object));
+        var curMatches = current is not null && selection.Matches(current);
+        var prevMatches = e.PrevValue is not null && (selection.IsEverything && e.Type != StorageEventType.Deleted || selection.Matches(Previous()));
         return e.Type switch
         {
             StorageEventType.Deleted => prevMatches ? new ClusterWatchEvent(WatchEventType.Deleted, Previous()) : null,

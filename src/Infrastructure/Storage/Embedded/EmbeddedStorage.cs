@@ -41,7 +41,7 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
         _faults = faults;
         _current = current;
         _compacted = compacted;
-        _committer = Task.Run(CommitLoopAsync);
+        _committer = new GroupCommitter<PendingWrite>(CommitLockedAsync);
     }
 
     public string Name => "embedded";

@@ -38,7 +38,7 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
             .Options;
         _published = published;
         _listener = Task.Run(() => ListenAsync(_stop.Token));
-        _committer = Task.Run(CommitLoopAsync);
+        _committer = new GroupCommitter<PendingWrite>(CommitGroupAsync);
     }
 
     public string Name => "postgres";

@@ -210,6 +210,9 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
         }
     }
 
+    /// <summary>No cache: the latest state is at least that new.</summary>
+    public ValueTask<StoredObject?> GetAsync(string key, long minRevision, CancellationToken ct) => GetAsync(key, ct);
+
     public async ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct)
     {
         try

@@ -112,6 +112,9 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
         catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, key); }
     }
 
+    /// <summary>No cache: the latest state is at least that new.</summary>
+    public ValueTask<StoredObject?> GetAsync(string key, long minRevision, CancellationToken ct) => GetAsync(key, ct);
+
     public async ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct)
     {
         try

@@ -29,7 +29,7 @@ public static class DependencyInjection
         if (options.Audit is not null) services.AddAudit(options.Audit);
         services.AddSingleton(new WatchOptions { BookmarkInterval = options.WatchBookmarkInterval });
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new ShutdownDelay(options.ShutdownDelay, sp.GetRequiredService<ILogger<ShutdownDelay>>()));
+        services.AddSingleton(sp => new ShutdownDelay(options.ShutdownDelay, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<ShutdownDelay>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ShutdownDelay>());
         // The delay comes out of the host's shutdown timeout: keep the usual 30 s for the rest of the shutdown.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownDelay + TimeSpan.FromSeconds(30));

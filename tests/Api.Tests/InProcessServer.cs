@@ -95,6 +95,13 @@ public sealed class InProcessServer : IAsyncDisposable
     /// <summary>Stops the host as SIGTERM does (the test server keeps answering until the host stops it).</summary>
     public Task StopAsync() => _app.StopAsync();
 
+    /// <summary>
+    /// Only the first step of SIGTERM: fires
+    /// <see cref="Microsoft.Extensions.Hosting.IHostApplicationLifetime.ApplicationStopping"/>. Nothing here waits on it
+    /// to stop the host (the test server was started, not run), so the services go on as before.
+    /// </summary>
+    public void StopApplication() => _app.Lifetime.StopApplication();
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

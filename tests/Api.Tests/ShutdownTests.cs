@@ -43,6 +43,24 @@ public sealed class ShutdownTests
         await stopped.WaitAsync(Wait);
     }
 
+    /// <summary>
+    /// SIGTERM first fires ApplicationStopping, and only then does the host stop its services: /readyz fails from the
+    /// first moment, before the shutdown delay has even begun.
+    /// </summary>
+    [Fact]
+    public async Task ApplicationStopping_ReadyzFailsBeforeTheHostStops()
+    {
+        await using var server = await InProcessServer.StartAsync();
+        using var http = server.CreateClient();
+        Assert.Equal("ok", await (await http.GetAsync("/readyz")).Content.ReadAsStringAsync());
+
+        server.StopApplication();
+
+        using var readyz = await http.GetAsync("/readyz?verbose");
+        Assert.Equal(HttpStatusCode.InternalServerError, readyz.StatusCode);
+        Assert.Contains("[-]shutdown failed", await readyz.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task WithoutADelay_RunningWatchesEndWhenTheServerStops()
     {

@@ -124,6 +124,30 @@ public abstract class ObjectStorageContract : IAsyncLifetime
         Assert.Null(await Storage.GetAsync("clusters/", Ct));
     }
 
+    /// <summary>
+    /// A get bounded by a revision the caller's own writes reached sees those writes: their state or a newer one, never
+    /// an older one (a cache that has not applied them yet must wait for them or read the store).
+    /// </summary>
+    [Fact]
+    public async Task GetNotOlderThan_OwnLatestWrite_ReturnsItsState()
+    {
+        Assert.Null(await Storage.GetAsync("clusters/a", 0, Ct));
+        var created = await Storage.CreateAsync("clusters/a", Text.Bytes("one"), Ct);
+        var got = await Storage.GetAsync("clusters/a", created, Ct);
+        Assert.Equal(("clusters/a", "one", created), (got?.Key, Text.Of(got!.Value), got.Revision));
+
+        var updated = await Storage.UpdateAsync("clusters/a", Text.Bytes("two"), created, Ct);
+        got = await Storage.GetAsync("clusters/a", updated, Ct);
+        Assert.Equal(("two", updated), (Text.Of(got!.Value), got.Revision));
+
+        var deleted = await Storage.DeleteAsync("clusters/a", updated, Ct);
+        Assert.Null(await Storage.GetAsync("clusters/a", deleted, Ct));
+        Assert.Null(await Storage.GetAsync("clusters/b", deleted, Ct));
+
+        var outside = await Storage.CreateAsync("other/a", Text.Bytes("elsewhere"), Ct);
+        Assert.Equal("elsewhere", Text.Of((await Storage.GetAsync("other/a", outside, Ct))!.Value));
+    }
+
     [Fact]
     public async Task Create_ExistingKey_ThrowsKeyExistsAndKeepsValue()
     {

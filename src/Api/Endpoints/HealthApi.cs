@@ -38,11 +38,9 @@ public static class HealthApi
         return list;
     }
 
-    /// <summary>Not ready once this host is stopping (its own lifetime, not a process-wide flag: tests host several).</summary>
+    /// <summary>Not ready once this host is stopping (its own <see cref="ShutdownDelay"/>, not a process-wide flag: tests host several).</summary>
     private static Task<string?> ShutdownCheck(IServiceProvider services, CancellationToken ct) =>
-        Task.FromResult(services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested
-            || services.GetRequiredService<ShutdownDelay>().ShuttingDown
-            ? "process is shutting down" : null);
+        Task.FromResult(services.GetRequiredService<ShutdownDelay>().ShuttingDown ? "process is shutting down" : null);
 
     private static async Task<string?> StorageCheck(IServiceProvider services, CancellationToken ct)
     {

@@ -6,13 +6,24 @@ namespace ClusterRegistry.Api.Hosting;
 /// the replica out before it stops accepting connections; only then do watches end and the listener close.
 /// </summary>
 /// <remarks>
-/// The host calls <see cref="StoppingAsync"/> before it stops any hosted service (the web server among them). On SIGTERM
-/// <see cref="IHostApplicationLifetime.ApplicationStopping"/> has fired by then; on a direct StopAsync it fires only
-/// afterwards, hence <see cref="ShuttingDown"/> for /readyz.
+/// <see cref="ShuttingDown"/> is the one source /readyz reads. It is set by whichever comes first:
+/// <see cref="IHostApplicationLifetime.ApplicationStopping"/> (SIGTERM, or anything else that stops the application,
+/// fires it before the hosted services stop) or <see cref="StoppingAsync"/>, which the host calls before it stops any
+/// hosted service (the web server among them), also on a direct StopAsync.
 /// </remarks>
-public sealed class ShutdownDelay(TimeSpan delay, ILogger<ShutdownDelay> logger) : IHostedLifecycleService, IDisposable
+public sealed class ShutdownDelay : IHostedLifecycleService, IDisposable
 {
+    private readonly TimeSpan _delay;
+    private readonly ILogger<ShutdownDelay> _logger;
     private readonly CancellationTokenSource _draining = new();
+    private readonly CancellationTokenRegistration _stopping;
+
+    public ShutdownDelay(TimeSpan delay, IHostApplicationLifetime lifetime, ILogger<ShutdownDelay> logger)
+    {
+        _delay = delay;
+        _logger = logger;
+        _stopping = lifetime.ApplicationStopping.Register(static self => ((ShutdownDelay)self!)._shuttingDown = true, this);
+    }
 
     /// <summary>Cancelled when the delay is over and the server begins to stop: long-running requests (watches) end then.</summary>
     public CancellationToken Draining => _draining.Token;
@@ -25,12 +36,12 @@ public sealed class ShutdownDelay(TimeSpan delay, ILogger<ShutdownDelay> logger)
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         _shuttingDown = true;
-        if (delay > TimeSpan.Zero)
+        if (_delay > TimeSpan.Zero)
         {
-            logger.LogInformation("Shutting down: not ready, serving for another {Delay} (--shutdown-delay-duration)", delay);
+            _logger.LogInformation("Shutting down: not ready, serving for another {Delay} (--shutdown-delay-duration)", _delay);
             try
             {
-                await Task.Delay(delay, cancellationToken);
+                await Task.Delay(_delay, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -46,5 +57,9 @@ public sealed class ShutdownDelay(TimeSpan delay, ILogger<ShutdownDelay> logger)
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Dispose() => _draining.Dispose();
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _draining.Dispose();
+    }
 }

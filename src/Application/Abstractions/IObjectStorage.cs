@@ -100,6 +100,16 @@ public interface IObjectStorage
     /// <summary>The latest state of <paramref name="key"/>, or null when it does not exist.</summary>
     ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct);
 
+    /// <summary>
+    /// A recent state of <paramref name="key"/>: the key as the store stood at some revision at least
+    /// <paramref name="minRevision"/> (0: any revision), or null when it did not exist then. The state may be older than
+    /// the latest, so it suits a start that a compare-and-swap then checks (an update's first read), never an answer
+    /// about the latest state. A cache answers it from memory once it has applied <paramref name="minRevision"/>,
+    /// without asking the store for its revision (as <see cref="ListRange.NotOlderThan"/>); a store without a cache
+    /// answers with <see cref="GetAsync(string, CancellationToken)"/>.
+    /// </summary>
+    ValueTask<StoredObject?> GetAsync(string key, long minRevision, CancellationToken ct);
+
     /// <summary>Reads keys under <paramref name="prefix"/> at one revision (see <see cref="ListRange"/>).</summary>
     ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct);
 

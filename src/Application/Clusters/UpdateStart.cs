@@ -16,16 +16,8 @@ internal static class UpdateStart
     /// (<paramref name="horizon"/>); a store without a cache reads the latest. Null when that state does not hold the key
     /// (it may be newer than the cache): the caller reads <see cref="LatestAsync"/> before answering 404.
     /// </summary>
-    public static async ValueTask<StoredObject?> RecentAsync(IObjectStorage storage, string key, WriteHorizon horizon, CancellationToken ct)
-    {
-        // The port reads one key consistently only; a one-item list from just before the key takes any state at least
-        // as new as the horizon. Keys are ASCII names, so nothing sorts between that point and the key; if something
-        // did, the item is another key and the caller reads consistently.
-        if (key.Length == 0 || key[^1] == '\0') return null;
-        var before = string.Concat(key.AsSpan(0, key.Length - 1), [(char)(key[^1] - 1), char.MaxValue]);
-        var page = await storage.ListAsync(ClusterKeys.Prefix, new ListRange(StartAfterKey: before, Limit: 1, NotOlderThan: horizon.Revision), ct);
-        return page.Items is [var found] && found.Key == key ? found : null;
-    }
+    public static ValueTask<StoredObject?> RecentAsync(IObjectStorage storage, string key, WriteHorizon horizon, CancellationToken ct) =>
+        storage.GetAsync(key, horizon.Revision, ct);
 
     /// <summary>The latest state of the key (a consistent read); null when it does not exist.</summary>
     public static ValueTask<StoredObject?> LatestAsync(IObjectStorage storage, string key, CancellationToken ct) => storage.GetAsync(key, ct);

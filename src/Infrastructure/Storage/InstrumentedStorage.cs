@@ -20,6 +20,9 @@ public sealed class InstrumentedStorage(IObjectStorage inner, StorageMetrics met
     public ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct) =>
         Timed(Get, (key, ct), static (s, a) => s.GetAsync(a.key, a.ct));
 
+    public ValueTask<StoredObject?> GetAsync(string key, long minRevision, CancellationToken ct) =>
+        Timed(Get, (key, minRevision, ct), static (s, a) => s.GetAsync(a.key, a.minRevision, a.ct));
+
     public ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct) =>
         Timed(List, (prefix, range, ct), static (s, a) => s.ListAsync(a.prefix, a.range, a.ct));
 

@@ -32,6 +32,26 @@ public sealed class WatchCacheBehaviourTests : IAsyncLifetime
         return cache;
     }
 
+    /// <summary>
+    /// A get bounded by a revision is answered from memory once the cache holds that revision, even when the store has
+    /// moved on (a write the cache has not seen yet); bounded by a revision the cache does not hold, it never answers
+    /// the older state: it reads the store.
+    /// </summary>
+    [Fact]
+    public async Task GetNotOlderThan_AnsweredFromMemory_AndNeverOlderThanAsked()
+    {
+        var created = await _store.CreateAsync("clusters/a", Text.Bytes("one"), Ct);
+        // The cache lists the store, then hears of no later write during the test.
+        await using var cache = await CacheAsync(new WatchCacheOptions(),
+            new LaggingUpstreamStorage(_store, lag: TimeSpan.FromHours(1), revisionLag: TimeSpan.Zero));
+        var updated = await _store.UpdateAsync("clusters/a", Text.Bytes("two"), created, Ct);
+
+        var recent = await cache.GetAsync("clusters/a", created, Ct);
+        Assert.Equal(("one", created), (Text.Of(recent!.Value), recent.Revision));
+        var newer = await cache.GetAsync("clusters/a", updated, Ct);
+        Assert.Equal(("two", updated), (Text.Of(newer!.Value), newer.Revision));
+    }
+
     [Fact]
     public async Task SlowWatcher_IsEnded_WhileAReadingWatcherGetsEveryEventAndWritesGoOn()
     {

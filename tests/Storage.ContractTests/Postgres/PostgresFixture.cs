@@ -39,7 +39,11 @@ public sealed class PostgresFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh empty database, migrated and opened as a store.</summary>
-    public async Task<PostgresStorage> CreateStorageAsync()
+    public async Task<PostgresStorage> CreateStorageAsync() =>
+        await PostgresStorage.OpenAsync(await CreateDatabaseAsync(), NullLogger.Instance);
+
+    /// <summary>A fresh empty database; returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync()
     {
         var database = "t" + Guid.NewGuid().ToString("N")[..16];
         await using (var c = new NpgsqlConnection(ConnectionString()))
@@ -48,7 +52,7 @@ public sealed class PostgresFixture : IAsyncLifetime
             await using var cmd = new NpgsqlCommand($"CREATE DATABASE {database}", c);
             await cmd.ExecuteNonQueryAsync();
         }
-        return await PostgresStorage.OpenAsync(ConnectionString(database), NullLogger.Instance);
+        return ConnectionString(database);
     }
 
     public async Task DisposeAsync()

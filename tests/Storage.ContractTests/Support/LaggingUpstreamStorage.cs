@@ -67,6 +67,8 @@ public sealed class LaggingUpstreamStorage(IObjectStorage inner, TimeSpan lag, T
 
     public ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct) => inner.GetAsync(key, ct);
 
+    public ValueTask<StoredObject?> GetAsync(string key, long minRevision, CancellationToken ct) => inner.GetAsync(key, minRevision, ct);
+
     public ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct) => inner.ListAsync(prefix, range, ct);
 
     public ValueTask<long> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken ct) => inner.CreateAsync(key, value, ct);

@@ -15,6 +15,8 @@ public sealed class ListCountingStorage(IObjectStorage inner) : IObjectStorage
 
     public ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct) => inner.GetAsync(key, ct);
 
+    public ValueTask<StoredObject?> GetAsync(string key, long minRevision, CancellationToken ct) => inner.GetAsync(key, minRevision, ct);
+
     public ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct)
     {
         _lists.Enqueue(range.Revision);

@@ -12,7 +12,7 @@ namespace ClusterRegistry.Infrastructure.Storage.Caching;
 /// <list type="bullet">
 /// <item>consistent reads (latest) ask the store for its current revision — one cheap call — and wait, bounded,
 /// until the cache has applied it; on timeout, or while the upstream is broken, they read the store;</item>
-/// <item><see cref="ListRange.NotOlderThan"/> reads take the cached state once it is that new;</item>
+/// <item><see cref="ListRange.NotOlderThan"/> reads and gets with a revision bound take the cached state once it is that new;</item>
 /// <item>lists at a revision (pages, Exact) use the state kept after each event in the window, else the store;</item>
 /// <item>watches replay the window and then follow the fan-out, with a bounded buffer per watcher.</item>
 /// </list>
@@ -62,6 +62,13 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
     {
         if (!key.StartsWith(_prefix, StringComparison.Ordinal)) return await _inner.GetAsync(key, ct);
         return await ConsistentStateAsync(ct) is { } state ? state.Find(key) : await _inner.GetAsync(key, ct);
+    }
+
+    /// <summary>From memory once the cache has applied <paramref name="minRevision"/>; from the store while the upstream is broken or slow.</summary>
+    public async ValueTask<StoredObject?> GetAsync(string key, long minRevision, CancellationToken ct)
+    {
+        if (key.StartsWith(_prefix, StringComparison.Ordinal) && await NotOlderThanAsync(minRevision, ct) is { } state) return state.Find(key);
+        return await _inner.GetAsync(key, minRevision, ct);
     }
 
     public async ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct)

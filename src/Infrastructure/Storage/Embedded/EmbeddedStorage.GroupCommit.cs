@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using ClusterRegistry.Application.Abstractions;
 using Microsoft.Data.Sqlite;
 
@@ -19,62 +18,39 @@ namespace ClusterRegistry.Infrastructure.Storage.Embedded;
 /// </remarks>
 public sealed partial class EmbeddedStorage
 {
-    /// <summary>At most this many writes share a transaction, so one group's latency stays bounded.</summary>
-    private const int MaxGroup = 256;
+    private readonly GroupCommitter<PendingWrite> _committer;
 
-    private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _committer;
-
-    /// <summary>The committer's connection; only the commit loop uses it (under the write lock), null after a failed group.</summary>
+    /// <summary>The committer's connection; only the commit (under the write lock) uses it, null after a failed group.</summary>
     private EmbeddedWriter? _writer;
 
     /// <param name="Expected">null: create; otherwise the mod revision the key must still have.</param>
     /// <param name="Value">null: delete.</param>
-    private sealed record PendingWrite(string Key, long? Expected, byte[]? Value, CancellationToken Cancellation)
-    {
-        public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    private sealed record PendingWrite(string Key, long? Expected, byte[]? Value);
 
-    private async ValueTask<long> WriteAsync(string key, long? expected, byte[]? value, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        var write = new PendingWrite(key, expected, value, ct);
-        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(write), this);
-        return await write.Done.Task;
-    }
+    private ValueTask<long> WriteAsync(string key, long? expected, byte[]? value, CancellationToken ct) =>
+        _committer.WriteAsync(new PendingWrite(key, expected, value), ct);
 
-    private async Task CommitLoopAsync()
+    /// <summary>Under the write lock: compaction and the write probe never run inside a group.</summary>
+    private async Task CommitLockedAsync(IReadOnlyList<GroupCommitter<PendingWrite>.Pending> group)
     {
-        var group = new List<PendingWrite>(MaxGroup);
-        while (await _queue.Reader.WaitToReadAsync())
+        await _writeLock.WaitAsync();
+        try
         {
-            while (group.Count < MaxGroup && _queue.Reader.TryRead(out var write))
-            {
-                // A caller that gave up before its write was taken does not get it applied behind its back.
-                if (write.Cancellation.IsCancellationRequested) write.Done.TrySetCanceled(write.Cancellation);
-                else group.Add(write);
-            }
-            if (group.Count == 0) continue;
-            await _writeLock.WaitAsync();
-            try
-            {
-                CommitGroup(group);
-            }
-            finally
-            {
-                _writeLock.Release();
-                group.Clear();
-            }
+            CommitGroup(group);
+        }
+        finally
+        {
+            _writeLock.Release();
         }
     }
 
     /// <summary>Commits <paramref name="group"/> in one transaction and completes each write with its revision or its error.</summary>
-    private void CommitGroup(List<PendingWrite> group)
+    private void CommitGroup(IReadOnlyList<GroupCommitter<PendingWrite>.Pending> group)
     {
-        var applied = new List<(PendingWrite Write, StorageEvent Change)>(group.Count);
+        var applied = new List<(GroupCommitter<PendingWrite>.Pending Write, StorageEvent Change)>(group.Count);
         // Refusals are judged against the group's earlier writes, which are not durable yet: they are answered only
         // after the commit, so no client is told of a state the store then failed to keep.
-        var refused = new List<(PendingWrite Write, StorageException Error)>();
+        var refused = new List<(GroupCommitter<PendingWrite>.Pending Write, StorageException Error)>();
         var revision = _current;
         var failing = group[0];
         try
@@ -86,7 +62,7 @@ public sealed partial class EmbeddedStorage
                 failing = write;
                 try
                 {
-                    applied.Add((write, writer.Write(write.Key, write.Expected, write.Value, revision + 1)));
+                    applied.Add((write, writer.Write(write.Write.Key, write.Write.Expected, write.Write.Value, revision + 1)));
                     revision++;
                 }
                 catch (StorageException e)
@@ -98,7 +74,7 @@ public sealed partial class EmbeddedStorage
             if (applied.Count == 0)
             {
                 writer.Rollback();
-                foreach (var (write, error) in refused) write.Done.TrySetException(error);
+                foreach (var (write, error) in refused) write.Fail(error);
                 return;
             }
             failing = applied[^1].Write;
@@ -117,13 +93,13 @@ public sealed partial class EmbeddedStorage
                 _writer?.Dispose();
                 _writer = null;
             }
-            var error = e is SqliteException sqlite ? _faults.Fail(sqlite, failing.Key, "write", write: true) : e;
-            foreach (var write in group) write.Done.TrySetException(error);
+            var error = e is SqliteException sqlite ? _faults.Fail(sqlite, failing.Write.Key, "write", write: true) : e;
+            foreach (var write in group) write.Fail(error);
             return;
         }
         Volatile.Write(ref _current, revision);
         _faults.WriteSucceeded();
-        foreach (var (write, error) in refused) write.Done.TrySetException(error);
+        foreach (var (write, error) in refused) write.Fail(error);
         try
         {
             foreach (var (_, change) in applied) _broadcaster.Publish(change);
@@ -131,15 +107,14 @@ public sealed partial class EmbeddedStorage
         finally
         {
             // The writes are durable whatever publishing did; their callers are answered, and the loop goes on.
-            foreach (var (write, change) in applied) write.Done.TrySetResult(change.Revision);
+            foreach (var (write, change) in applied) write.Complete(change.Revision);
         }
     }
 
     /// <summary>Takes no more writes and waits until the ones queued have been committed or failed.</summary>
     private async Task StopCommittingAsync()
     {
-        _queue.Writer.TryComplete();
-        await _committer;
+        await _committer.StopAsync();
         _writer?.Dispose();
         _writer = null;
     }

@@ -41,7 +41,7 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
         _faults = faults;
         _current = current;
         _compacted = compacted;
-        _committer = Task.Run(CommitLoopAsync);
+        _committer = new GroupCommitter<PendingWrite>(CommitLockedAsync);
     }
 
     public string Name => "embedded";
@@ -209,6 +209,9 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
             throw _faults.Fail(e, key, "read", write: false);
         }
     }
+
+    /// <summary>No cache: the latest state is at least that new.</summary>
+    public ValueTask<StoredObject?> GetAsync(string key, long minRevision, CancellationToken ct) => GetAsync(key, ct);
 
     public async ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct)
     {

@@ -74,6 +74,9 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
         return response.Kvs.Count == 0 ? null : ToObject(response.Kvs[0]);
     }
 
+    /// <summary>No cache: the latest state is at least that new.</summary>
+    public ValueTask<StoredObject?> GetAsync(string key, long minRevision, CancellationToken ct) => GetAsync(key, ct);
+
     public async ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(range.Revision);

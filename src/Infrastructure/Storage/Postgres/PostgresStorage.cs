@@ -18,9 +18,16 @@ namespace ClusterRegistry.Infrastructure.Storage.Postgres;
 public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
 {
     public const string Channel = "clusterregistry_events";
+
+    /// <summary>The <c>application_name</c> of each replica's listener connection in <c>pg_stat_activity</c>.</summary>
+    public const string ListenerApplicationName = "clusterregistry-listener";
+
     private const int EventBatch = RelationalWatch.EventBatch;
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _connectionString;
+
+    /// <summary>The listener's: unpooled (its connection lives as long as it works), named so an operator can find it.</summary>
+    private readonly string _listenerConnectionString;
     private readonly DbContextOptions<PostgresDbContext> _options;
     private readonly WatchBroadcaster _broadcaster = new();
     private readonly Observability.StorageFailureLog _listenerFailures;
@@ -32,13 +39,18 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
     {
         _dataSource = dataSource;
         _connectionString = connectionString;
+        _listenerConnectionString = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Pooling = false,
+            ApplicationName = ListenerApplicationName,
+        }.ConnectionString;
         _listenerFailures = new Observability.StorageFailureLog("postgres", logger);
         _options = new DbContextOptionsBuilder<PostgresDbContext>()
             .UseNpgsql(dataSource, o => o.CommandTimeout(5))
             .Options;
         _published = published;
         _listener = Task.Run(() => ListenAsync(_stop.Token));
-        _committer = Task.Run(CommitLoopAsync);
+        _committer = new GroupCommitter<PendingWrite>(CommitGroupAsync);
     }
 
     public string Name => "postgres";
@@ -112,6 +124,9 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
         catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, key); }
     }
 
+    /// <summary>No cache: the latest state is at least that new.</summary>
+    public ValueTask<StoredObject?> GetAsync(string key, long minRevision, CancellationToken ct) => GetAsync(key, ct);
+
     public async ValueTask<StoredPage> ListAsync(string prefix, ListRange range, CancellationToken ct)
     {
         try
@@ -151,8 +166,10 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
         }, ct, progress);
 
     /// <summary>
-    /// The replica's one upstream: LISTEN for notifications (and poll every second as a safety net), read events after
-    /// the last published revision, publish them in order. Reconnects with catch-up after connection loss.
+    /// The replica's one upstream, on one dedicated connection (not the pool's): LISTEN for notifications (and poll every
+    /// second as a safety net), read the events after the last published revision on that same connection, publish
+    /// them in order. After losing the connection (an outage, a terminated backend) it opens a new one, LISTENs again
+    /// and only then reads what was committed since the last published revision, so nothing written meanwhile is missed.
     /// </summary>
     private async Task ListenAsync(CancellationToken ct)
     {
@@ -160,15 +177,21 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
         {
             try
             {
-                await using var connection = await _dataSource.OpenConnectionAsync(ct);
+                await using var connection = new NpgsqlConnection(_listenerConnectionString);
+                await connection.OpenAsync(ct);
+                // Set by notifications that arrive while the connection reads events: the next read must not wait for them.
+                var notified = 0;
+                connection.Notification += (_, _) => Volatile.Write(ref notified, 1);
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
                     await listen.ExecuteNonQueryAsync(ct);
-                await PublishNewAsync(ct);
+                await using var db = new PostgresDbContext(new DbContextOptionsBuilder<PostgresDbContext>()
+                    .UseNpgsql(connection, o => o.CommandTimeout(5)).Options);
                 while (!ct.IsCancellationRequested)
                 {
+                    Volatile.Write(ref notified, 0);
+                    await PublishNewAsync(db, ct);
                     // WaitAsync delivers notifications; the timeout doubles as the poll and a liveness probe.
-                    await connection.WaitAsync(TimeSpan.FromSeconds(1), ct);
-                    await PublishNewAsync(ct);
+                    if (Volatile.Read(ref notified) == 0) await connection.WaitAsync(TimeSpan.FromSeconds(1), ct);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -186,17 +209,16 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
         }
     }
 
-    private async Task PublishNewAsync(CancellationToken ct)
+    private async Task PublishNewAsync(PostgresDbContext db, CancellationToken ct)
     {
         while (true)
         {
             List<EventRow> batch;
-            await using (var db = Db())
+            // One snapshot for the compaction point and the events: a compaction that removed events this listener
+            // had not published yet cuts every live watcher loose, so each goes back to the table and gets Expired
+            // there, instead of following on past a silent gap.
+            await using (var tx = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct))
             {
-                // One snapshot for the compaction point and the events: a compaction that removed events this listener
-                // had not published yet cuts every live watcher loose, so each goes back to the table and gets Expired
-                // there, instead of following on past a silent gap.
-                await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
                 var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(ct);
                 if (Volatile.Read(ref _published) < compacted)
                 {
@@ -204,6 +226,7 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
                     Volatile.Write(ref _published, compacted);
                 }
                 batch = await RelationalReads.EventsAfterAsync(db, "", Volatile.Read(ref _published), EventBatch, ct);
+                await tx.CommitAsync(ct);
             }
             foreach (var e in batch)
             {

@@ -34,6 +34,24 @@ public sealed class FieldSet
         return last.StartsWith("k:", StringComparison.Ordinal) || last.StartsWith("v:", StringComparison.Ordinal);
     }
 
+    /// <summary>True when a property name anywhere in <paramref name="node"/> holds the separator: its paths cannot be walked.</summary>
+    public static bool AnyNameHoldsSeparator(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (name, value) in o)
+                    if (name.Contains(Separator) || AnyNameHoldsSeparator(value)) return true;
+                return false;
+            case JsonArray a:
+                foreach (var item in a)
+                    if (AnyNameHoldsSeparator(item)) return true;
+                return false;
+            default:
+                return false;
+        }
+    }
+
     public bool SetEquals(FieldSet other) => _paths.SetEquals(other._paths);
     public FieldSet Union(FieldSet other) => new(_paths.Union(other._paths));
     public FieldSet Except(FieldSet other) => new(_paths.Where(p => !other._paths.Contains(p)));

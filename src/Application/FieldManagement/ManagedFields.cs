@@ -48,9 +48,11 @@ public static class ManagedFields
         else
         {
             var oldNode = Node(old);
-            changed = newLeaves.Where(p =>
-                !FieldNavigator.TryGet(oldNode, Shape, p, out var before)
-                || (!FieldSet.IsItem(p) && (!FieldNavigator.TryGet(newNode, Shape, p, out var after) || !JsonNode.DeepEquals(before, after))));
+            changed = SameApartFromManagedFields(oldNode, newNode)
+                ? new FieldSet()
+                : newLeaves.Where(p =>
+                    !FieldNavigator.TryGet(oldNode, Shape, p, out var before)
+                    || (!FieldSet.IsItem(p) && (!FieldNavigator.TryGet(newNode, Shape, p, out var after) || !JsonNode.DeepEquals(before, after))));
         }
 
         var result = new List<Entry>();
@@ -67,6 +69,21 @@ public static class ManagedFields
                 result.Add(new Entry(NewMeta(manager, Update, subresource, changed.Count > 0 ? now : own?.Meta.Time ?? now), mine));
         }
         updated.Metadata.ManagedFields = Encode(result);
+    }
+
+    /// <summary>
+    /// True when the write changes nothing but managedFields (a no-op patch or update): then no leaf changed, which
+    /// otherwise takes two walks from the root per leaf. Leaves never lie under metadata.managedFields, and in equal
+    /// trees every path is found (or not) alike with equal values — except a path whose names hold the path separator,
+    /// which is never found and so counts as changed: such trees take the walk per leaf. Removes metadata.managedFields
+    /// from both nodes (this class's own copies).
+    /// </summary>
+    private static bool SameApartFromManagedFields(JsonNode oldNode, JsonNode newNode)
+    {
+        if (oldNode is not JsonObject o || newNode is not JsonObject n) return false;
+        (o["metadata"] as JsonObject)?.Remove("managedFields");
+        (n["metadata"] as JsonObject)?.Remove("managedFields");
+        return JsonNode.DeepEquals(o, n) && !FieldSet.AnyNameHoldsSeparator(n);
     }
 
     /// <summary>The outcome of a server-side apply: the merged object, or the conflicts that stopped it.</summary>

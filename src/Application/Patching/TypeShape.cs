@@ -31,7 +31,14 @@ public sealed class TypeShape
         Kind = kind;
         Type = type;
         Keys = keys;
+        _distinctKeys = keys.Distinct(StringComparer.Ordinal).Count();
     }
+
+    // Field management asks for the same children for every leaf of every write: looked up once per shape.
+    // Struct fields only (a known, bounded set); a map's keys come from requests and all share one child.
+    private IReadOnlyDictionary<string, TypeShape>? _fields;
+    private TypeShape? _element;
+    private readonly int _distinctKeys;
 
     public ShapeKind Kind { get; }
     public Type Type { get; }
@@ -67,21 +74,30 @@ public sealed class TypeShape
     /// <summary>The shape of a struct field, a map value or a list item; null for an unknown struct field.</summary>
     public TypeShape? Child(string name)
     {
-        var info = ApiJson.Options.GetTypeInfo(Type);
         switch (Kind)
         {
             case ShapeKind.Struct:
-                var p = info.Properties.FirstOrDefault(x => x.Name == name);
-                return p is null ? null : Of(p.PropertyType, p.AttributeProvider as MemberInfo);
+                return (_fields ??= Fields()).GetValueOrDefault(name);
             case ShapeKind.Map:
-                return Of(info.ElementType!);
+                return Element;
             default:
                 return null;
         }
     }
 
+    private Dictionary<string, TypeShape> Fields()
+    {
+        // The first property of a name wins, as the lookup by name did.
+        var fields = new Dictionary<string, TypeShape>(StringComparer.Ordinal);
+        foreach (var p in ApiJson.Options.GetTypeInfo(Type).Properties)
+            fields.TryAdd(p.Name, Of(p.PropertyType, p.AttributeProvider as MemberInfo));
+        return fields;
+    }
+
+    private TypeShape Element => _element ??= Of(ApiJson.Options.GetTypeInfo(Type).ElementType!);
+
     /// <summary>The shape of the items of a list.</summary>
-    public TypeShape Item => Of(ApiJson.Options.GetTypeInfo(Type).ElementType!);
+    public TypeShape Item => Element;
 
     /// <summary>The key of a map-list item: its key fields in key order (missing keys read as null).</summary>
     public JsonObject KeyOf(JsonNode? item)
@@ -91,10 +107,21 @@ public sealed class TypeShape
         return key;
     }
 
+    /// <summary>The index of the first item whose <see cref="KeyOf"/> deep-equals <paramref name="key"/>; -1 if none.</summary>
     public int IndexOf(JsonArray list, JsonObject key)
     {
+        // KeyOf(item) has one property per distinct key name, so a key with another count matches no item; otherwise
+        // the items' key fields are compared in place instead of cloned into a key object per item.
+        if (key.Count != _distinctKeys) return -1;
         for (var i = 0; i < list.Count; i++)
-            if (JsonNode.DeepEquals(KeyOf(list[i]), key)) return i;
+            if (KeyMatches(list[i] as JsonObject, key)) return i;
         return -1;
+    }
+
+    private bool KeyMatches(JsonObject? item, JsonObject key)
+    {
+        foreach (var k in Keys)
+            if (!JsonNode.DeepEquals(item?[k], key[k])) return false;
+        return true;
     }
 }

@@ -112,4 +112,29 @@ public sealed class ManagedFieldsTests
         ManagedFields.RecordUpdate(cluster, again, "creator", null, Now.AddHours(1));
         Assert.True(ApiJson.JsonEquals(cluster.Metadata.ManagedFields, again.Metadata.ManagedFields));
     }
+
+    [Fact]
+    public void RecordUpdate_NoChangeBesidesManagedFields_RecordsNoChange()
+    {
+        var live = ToCluster(ManagedFields.ApplyConfiguration(null, Applied("a", "x"), "applier", false, null, Now).Merged!);
+        var again = ApiJson.Clone(live);
+        ManagedFields.RecordUpdate(live, again, "editor", null, Now.AddHours(1));
+        // Nothing changed: the editor owns nothing, the applier keeps its fields and time.
+        var entry = Assert.Single(again.Metadata.ManagedFields!);
+        Assert.Equal(("applier", Now), (entry.Manager, entry.Time));
+        Assert.True(ApiJson.JsonEquals(live.Metadata.ManagedFields, again.Metadata.ManagedFields));
+    }
+
+    [Fact]
+    public void RecordUpdate_NoChange_ANameHoldingThePathSeparator_CountsAsChangedAsAWalkPerLeafFindsIt()
+    {
+        // A path through such a name cannot be walked, so the per-leaf comparison never finds it in the old object;
+        // the shortcut for unchanged objects must answer the same.
+        var live = new ClusterBuilder().WithLabel("odd\nname", "v").Build();
+        var again = ApiJson.Clone(live);
+        ManagedFields.RecordUpdate(live, again, "editor", null, Now);
+        var editor = Assert.Single(again.Metadata.ManagedFields!);
+        Assert.Equal("editor", editor.Manager);
+        Assert.Contains("f:labels", editor.FieldsV1!.ToJsonString());
+    }
 }

@@ -23,7 +23,16 @@ public static class Fanout
 #pragma warning restore CA5359
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
         };
+        // FANOUT_HTTP2=1: the watchers share HTTP/2 connections (100 streams each, Kestrel's default), as one
+        // client-go process's watches do; otherwise each watcher has its own HTTP/1.1 connection.
+        var http2 = Environment.GetEnvironmentVariable("FANOUT_HTTP2") == "1";
+        handler.EnableMultipleHttp2Connections = http2;
         using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        if (http2)
+        {
+            http.DefaultRequestVersion = System.Net.HttpVersion.Version20;
+            http.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var collection = url.TrimEnd('/') + "/apis/clusterregistry.k8s.io/v1alpha1/clusters";
         var name = "fanout-" + Guid.NewGuid().ToString("N")[..8];
@@ -45,6 +54,9 @@ public static class Fanout
         // The server's CPU over the updates and their delivery: per delivered event it moves far less with the shared
         // machine's load than the latencies do.
         var cpuBefore = serverPid > 0 ? CpuTicks(serverPid) : 0;
+        // This process's CPU too: on a 2-core host the watchers' client competes with the server for the cores, so
+        // its cost per event bounds the latencies as much as the server's does.
+        var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var written = new Dictionary<string, double>();
         for (var u = 0; u < updates; u++)
         {
@@ -59,6 +71,7 @@ public static class Fanout
         while (DateTime.UtcNow < deadline && written.Keys.Sum(rv => arrivals.TryGetValue(rv, out var b) ? b.Count : 0) < (long)opened * updates)
             await Task.Delay(100);
         var cpuTicks = serverPid > 0 ? CpuTicks(serverPid) - cpuBefore : 0;
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore;
         var rssWith = serverPid > 0 ? RssKiB(serverPid) : 0;
         // FANOUT_HOLD_SECONDS keeps the watchers open after the measurement, to inspect the server (dotnet-gcdump, pmap).
         if (int.TryParse(Environment.GetEnvironmentVariable("FANOUT_HOLD_SECONDS"), out var hold)) await Task.Delay(TimeSpan.FromSeconds(hold));
@@ -73,7 +86,8 @@ public static class Fanout
         latencies.Sort();
         double P(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
         var cpu = serverPid > 0 && latencies.Count > 0 ? $"  server CPU {cpuTicks * 1_000_000.0 / TicksPerSecond / latencies.Count:F0} us per delivered event" : "";
-        Console.WriteLine($"fanout {watchers} watchers ({opened} open) x {updates} updates: p50 {P(0.5):F1} ms  p99 {P(0.99):F1} ms  delivered {latencies.Count}/{(long)watchers * updates}{cpu}{rss}");
+        if (latencies.Count > 0) cpu += $" (client {clientCpu.TotalMicroseconds / latencies.Count:F0} us)";
+        Console.WriteLine($"fanout {watchers} {(http2 ? "HTTP/2" : "HTTP/1.1")} watchers ({opened} open) x {updates} updates: p50 {P(0.5):F1} ms  p99 {P(0.99):F1} ms  delivered {latencies.Count}/{(long)watchers * updates}{cpu}{rss}");
         return 0;
     }
 
@@ -90,13 +104,28 @@ public static class Fanout
             Interlocked.Increment(ref _opened);
             ready.Signal();
             signalled = true;
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
-            while (await reader.ReadLineAsync(ct) is { } line)
+            // Lines are split and their resourceVersion found in the bytes as they arrive: on the 2-core host this
+            // client shares the cores with the server, and decoding each line to a string and a JsonDocument cost
+            // about as much CPU per event as the server's whole path.
+            await using var body = await response.Content.ReadAsStreamAsync(ct);
+            var buffer = new byte[16 * 1024];
+            var filled = 0;
+            while (true)
             {
+                if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                var n = await body.ReadAsync(buffer.AsMemory(filled), ct);
+                if (n == 0) break;
                 var at = clock.Elapsed.TotalMilliseconds;
-                using var doc = JsonDocument.Parse(line);
-                var rv = doc.RootElement.GetProperty("object").GetProperty("metadata").GetProperty("resourceVersion").GetString()!;
-                arrivals.GetOrAdd(rv, _ => []).Add(at);
+                filled += n;
+                var start = 0;
+                int newline;
+                while ((newline = buffer.AsSpan(start, filled - start).IndexOf((byte)'\n')) >= 0)
+                {
+                    arrivals.GetOrAdd(ResourceVersionOf(buffer.AsSpan(start, newline)), _ => []).Add(at);
+                    start += newline + 1;
+                }
+                buffer.AsSpan(start, filled - start).CopyTo(buffer);
+                filled -= start;
             }
             if (!ct.IsCancellationRequested) Console.Error.WriteLine("fanout: the server ended a watch");
         }
@@ -127,6 +156,16 @@ public static class Fanout
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return long.Parse(fields[11]) + long.Parse(fields[12]);
+    }
+
+    /// <summary>The event object's metadata.resourceVersion (a Cluster has no other field of that name).</summary>
+    private static string ResourceVersionOf(ReadOnlySpan<byte> line)
+    {
+        var key = "\"resourceVersion\":\""u8;
+        var at = line.IndexOf(key);
+        if (at < 0) throw new InvalidDataException("watch event without a resourceVersion: " + Encoding.UTF8.GetString(line));
+        var value = line[(at + key.Length)..];
+        return Encoding.UTF8.GetString(value[..value.IndexOf((byte)'"')]);
     }
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");

@@ -3,6 +3,7 @@
 //                                     the ceiling of this machine for one small HTTPS response, measured with the same hey run
 //   benchtool fanout URL TOKEN N M [PID]  N watchers of the clusters collection, then M merge patches one after another;
 //                                     prints p50/p99 from each write's response to each watcher's delivery, and delivered/expected, and the RSS of process PID while the watchers are open
+//                                     (FANOUT_HTTP2=1: the watchers share HTTP/2 connections; the client's own CPU per event is printed too)
 //   benchtool load METHOD URL TOKEN CONTENT-TYPE BODY N C  N requests from C clients, {i} in URL and BODY replaced by the
 //                                     request's number (hey for requests that must differ: deletes, applies that change something)
 using BenchTool;

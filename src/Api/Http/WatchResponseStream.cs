@@ -56,7 +56,7 @@ internal sealed class WatchResponseStream(IAsyncEnumerator<ClusterWatchEvent> ev
                 if (!live)
                 {
                     await flush;
-                    metrics.EventSent();
+                    metrics.EventsSent(1);
                     continue;
                 }
                 inFlight = 1;
@@ -86,7 +86,7 @@ internal sealed class WatchResponseStream(IAsyncEnumerator<ClusterWatchEvent> ev
             }
             await _flushing;
             _flushing = null;
-            for (var i = 0; i < inFlight; i++) metrics.EventSent();
+            metrics.EventsSent(inFlight);
         }
     }
 
@@ -103,7 +103,7 @@ internal sealed class WatchResponseStream(IAsyncEnumerator<ClusterWatchEvent> ev
     {
         if (flush.IsCompletedSuccessfully)
         {
-            for (var i = 0; i < count; i++) metrics.EventSent();
+            metrics.EventsSent(count);
             return true;
         }
         _flushing = flush.AsTask();

@@ -58,7 +58,19 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
 #pragma warning disable CA2012
                 next = events.MoveNextAsync();
 #pragma warning restore CA2012
-                if (signal is not null && !next.IsCompleted)
+                if (signal is not null && next.IsCompleted)
+                {
+                    // Busy (the next event was already waiting): the tick is looked at here too, or a watch that is
+                    // never idle when the clock ticks would never report its progress. Between waits only the tick
+                    // can be pending.
+                    if ((signal.Take() & BookmarkSignal.TickDue) != 0 && (last > lastBookmark || lastBookmark == from))
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        lastBookmark = last;
+                        yield return Bookmark(last, initialEventsEnd: false);
+                    }
+                }
+                else if (signal is not null)
                 {
                     // Idle: wait for the event or the shared bookmark tick, whichever comes first.
                     waiting = true;

@@ -15,7 +15,7 @@
 #   SERVER_DLL=/tmp/before/clusterregistry.dll bench/run.sh   # measure another build (e.g. main's, for before/after)
 #
 # Environment: OBJECTS (3000), REQUESTS (2000) and CONCURRENCY (16) per operation, LIST_ALL_REQUESTS (100, also for
-# the two rows of one client listing all, without and with gzip),
+# the rows of one client listing all: without and with gzip, and as a Table),
 # WATCHERS (1000; 0 skips the fan-out), UPDATES (20), FANOUT_HTTP2 (1: the watchers share HTTP/2 connections, 100
 # streams each, as one client-go process's watches do; default one HTTP/1.1 connection per watcher), WARMUP (300: requests of each kind, two rounds, before measuring;
 # 0 measures a cold server), EXTRA_ARGS passed to `clusterregistry standalone`. Figures only; nothing asserts.
@@ -120,6 +120,7 @@ run_backend() {
   for _ in $(seq 1 150); do curl -skf "$url/readyz" >/dev/null 2>&1 && [ -f "$data/admin.token" ] && break; sleep 0.2; done
   local token; token=$(cat "$data/admin.token")
   local base="$url/apis/clusterregistry.k8s.io/v1alpha1/clusters" auth="Authorization: Bearer $(cat "$data/admin.token")"
+  local table="application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
   local body='{"apiVersion":"clusterregistry.k8s.io/v1alpha1","kind":"Cluster","metadata":{"generateName":"bench-","labels":{"bench":"true"}},"spec":{"kubernetesApiEndpoints":{"serverEndpoints":[{"clientCIDR":"0.0.0.0/0","serverAddress":"10.0.0.1:6443"}]}}}'
   curl -skf -X POST -H "$auth" -H 'Content-Type: application/json' -d "${body/\"generateName\":\"bench-\"/\"name\":\"target\"}" "$base" >/dev/null
   hey -n "$((OBJECTS - 1))" -c "$CONCURRENCY" -m POST -H "$auth" -T application/json -d "$body" "$base" >/dev/null
@@ -132,6 +133,7 @@ run_backend() {
     for round in 1 2; do
       hey -n "$WARMUP" -c "$CONCURRENCY" -H "$auth" "$base/target" >/dev/null
       hey -n "$WARMUP" -c "$CONCURRENCY" -H "$auth" "$base?limit=50" >/dev/null
+      hey -n "$((WARMUP / 10))" -c "$CONCURRENCY" -H "Accept-Encoding: gzip" -H "Accept: $table" -H "$auth" "$base?limit=500" >/dev/null
       hey -n "$WARMUP" -c "$CONCURRENCY" -m POST -H "$auth" -T application/json -d "$body" "$base" >/dev/null
       hey -n "$WARMUP" -c "$CONCURRENCY" -m PATCH -H "$auth" -T application/merge-patch+json -d "{\"metadata\":{\"annotations\":{\"warm\":\"$round\"}}}" "$base/target" >/dev/null
       for change in a b; do
@@ -153,6 +155,10 @@ run_backend() {
   # compressed, so the row measures the server's gzip and not the client's gunzip on the same two cores.
   row "list of all, c=1" "$(CONCURRENCY=1 measure "$LIST_ALL_REQUESTS" -disable-compression -H "$auth" "$base")"
   row "list of all, c=1, gzip" "$(CONCURRENCY=1 measure "$LIST_ALL_REQUESTS" -H "Accept-Encoding: gzip" -H "$auth" "$base")"
+  # kubectl get: Tables (kubectl 1.32's Accept), in pages of 500 at c=16, and all objects in one list by one client;
+  # gzip asked for explicitly, as kubectl does, so the body stays compressed (see above).
+  row "Table, pages of 500" "$(measure "$REQUESTS" -H "Accept-Encoding: gzip" -H "Accept: $table" -H "$auth" "$base?limit=500")"
+  row "Table of all, c=1, gzip" "$(CONCURRENCY=1 measure "$LIST_ALL_REQUESTS" -H "Accept-Encoding: gzip" -H "Accept: $table" -H "$auth" "$base")"
   row "create (generateName)" "$(measure "$REQUESTS" -m POST -H "$auth" -T application/json -d "$body" "$base")"
   row "merge patch" "$(measure "$REQUESTS" -m PATCH -H "$auth" -T application/merge-patch+json -d '{"metadata":{"annotations":{"bench":"x"}}}' "$base/target")"
   local apply='{"apiVersion":"clusterregistry.k8s.io/v1alpha1","kind":"Cluster","metadata":{"name":"apply-{i}","labels":{"bench":"true"},"annotations":{"round":"ROUND"}},"spec":{"kubernetesApiEndpoints":{"serverEndpoints":[{"clientCIDR":"0.0.0.0/0","serverAddress":"10.0.0.1:6443"}]}}}'

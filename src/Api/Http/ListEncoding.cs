@@ -22,7 +22,7 @@ public static class ListEncoding
         foreach (var item in list.Items) length += item.JsonLength;
         response.ContentLength = length;
 
-        var body = response.BodyWriter;
+        var body = new CoalescingBufferWriter(response.BodyWriter);
         body.Write(prefix.Span);
         var unflushed = 0;
         for (var i = 0; i < list.Items.Count; i++)
@@ -32,11 +32,13 @@ public static class ListEncoding
             item.WriteJson(body);
             // Hand full buffers to the transport as they fill instead of holding the whole list.
             if ((unflushed += item.JsonLength) < 64 * 1024) continue;
-            await body.FlushAsync(ct);
+            body.Commit();
+            await response.BodyWriter.FlushAsync(ct);
             unflushed = 0;
         }
         body.Write(suffix.Span);
-        await body.FlushAsync(ct);
+        body.Commit();
+        await response.BodyWriter.FlushAsync(ct);
     }
 
     /// <summary>The serializer's bytes for the list with no items, split where the items go.</summary>

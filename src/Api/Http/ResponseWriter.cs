@@ -116,6 +116,14 @@ public static class ResponseWriter
             await ListEncoding.WriteAsync(response, list, http.RequestAborted);
             return;
         }
+        if (rep.Transform == Transforms.Table && !rep.Yaml && !rep.Pretty)
+        {
+            // Rows from the versions' bytes, not from decoded copies (ADR-027).
+            var includeObject = IncludeObject(http.Request);
+            await TableEncoding.WriteAsync(StartResponse(http, 200, MediaTypes.Json), list, includeObject, DateTimeOffset.UtcNow,
+                rep.TransformApiVersion, http.RequestAborted);
+            return;
+        }
         var clusters = list.Items.Select(v => v.Object);
         object body = rep.Transform switch
         {

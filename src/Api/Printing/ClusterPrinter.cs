@@ -37,21 +37,21 @@ public static class ClusterPrinter
             Metadata = new ListMeta { ResourceVersion = meta.ResourceVersion, Continue = meta.Continue, RemainingItemCount = meta.RemainingItemCount },
             ColumnDefinitions = withColumns ? Columns : null,
         };
-        foreach (var c in clusters)
-        {
-            table.Rows.Add(new TableRow
-            {
-                Cells = Cells(c, now),
-                Object = includeObject switch
-                {
-                    "None" => null,
-                    "Object" => JsonSerializer.SerializeToNode(c, ApiJson.Options),
-                    _ => JsonSerializer.SerializeToNode(Partial(c), ApiJson.Options),
-                },
-            });
-        }
+        foreach (var c in clusters) table.Rows.Add(Row(c, includeObject, now));
         return table;
     }
+
+    /// <summary>The row of one cluster: its cells and, as includeObject asks, its metadata or the whole object.</summary>
+    public static TableRow Row(Cluster c, string includeObject, DateTimeOffset now) => new()
+    {
+        Cells = Cells(c, now),
+        Object = includeObject switch
+        {
+            "None" => null,
+            "Object" => JsonSerializer.SerializeToNode(c, ApiJson.Options),
+            _ => JsonSerializer.SerializeToNode(Partial(c), ApiJson.Options),
+        },
+    };
 
     public static PartialObjectMetadata Partial(IApiObject o, string apiVersion = "meta.k8s.io/v1") => new() { Metadata = o.Metadata, ApiVersion = apiVersion };
 }

@@ -13,6 +13,8 @@
 #   bench/run.sh                          # embedded backend, the server built from this checkout
 #   BACKENDS="embedded etcd postgres" bench/run.sh
 #   SERVER_DLL=/tmp/before/clusterregistry.dll bench/run.sh   # measure another build (e.g. main's, for before/after)
+#   SERVER_DLL=/tmp/publish bench/run.sh  # a publish directory: its clusterregistry executable, e.g. the image's build
+#                                         # (self-contained single-file ReadyToRun, made as .ci/image.sh makes it)
 #
 # Environment: OBJECTS (3000), REQUESTS (2000) and CONCURRENCY (16) per operation, LIST_ALL_REQUESTS (100, also for
 # the rows of one client listing all: without and with gzip, and as a Table),
@@ -45,6 +47,8 @@ if [ -z "${SERVER_DLL:-}" ]; then
   dotnet build -c Release src/Api/Api.csproj -v q -nologo >/dev/null
   SERVER_DLL=src/Api/bin/Release/net10.0/clusterregistry.dll
 fi
+# A build's dll runs on the shared runtime; a publish directory's executable runs as users run it (the image's build).
+if [ -d "$SERVER_DLL" ]; then server_cmd=("$SERVER_DLL/clusterregistry"); else server_cmd=(dotnet "$SERVER_DLL"); fi
 
 # CPU spent so far by the server process (clock ticks) and by the store's container (ns; 0 without one): the CPU
 # each request cost, which moves far less with the machine's load than req/s does.
@@ -113,7 +117,7 @@ run_backend() {
   esac
   local sport=$((20000 + RANDOM % 20000))
   # shellcheck disable=SC2086
-  dotnet "$SERVER_DLL" standalone --data-dir "$data" --secure-port "$sport" "${args[@]}" ${EXTRA_ARGS:-} >"$data/server.log" 2>&1 &
+  "${server_cmd[@]}" standalone --data-dir "$data" --secure-port "$sport" "${args[@]}" ${EXTRA_ARGS:-} >"$data/server.log" 2>&1 &
   local server=$!; pids+=("$server")
   server_pid=$server
   local url="https://127.0.0.1:$sport"

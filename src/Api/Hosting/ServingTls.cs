@@ -34,15 +34,9 @@ public static class ServingTls
         // Go's listeners (kube-apiserver's) queue up to net.core.somaxconn connections; Kestrel's default of 512 made
         // the kernel drop the handshakes of a burst of clients (3,000 watchers reconnecting after a restart) while
         // the accept loop was busy, and they failed with a broken pipe instead of waiting their turn.
-        web.UseSockets(s =>
-        {
-            s.Backlog = ListenBacklog();
-            // A response's flush sends on the flushing thread instead of handing the socket write to Kestrel's I/O
-            // queue: one thread-pool hop less per flush, which is per event and watcher when one update fans out to
-            // thousands of watches (ADR-029). Socket completions still run on the thread pool (the runtime's
-            // DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS stays off), so no request code runs on the epoll thread.
-            s.UnsafePreferInlineScheduling = true;
-        });
+        // UnsafePreferInlineScheduling (a flush sending on the flushing thread) was tried for watch fan-out and left
+        // off: on a quiet machine it cost more CPU per request on lists, gzip and writes than it saved (ADR-029).
+        web.UseSockets(s => s.Backlog = ListenBacklog());
         web.ConfigureKestrel(k =>
         {
             Limit(k.Limits);

@@ -200,6 +200,10 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
             }
             catch (Exception e)
             {
+                // The listener is the first to see the database go away (it is always reading). The pool's idle
+                // connections went with it: drop them now, so the next request opens a new connection and fails or
+                // succeeds on the database's present state instead of failing once per dead pooled connection.
+                if (ConnectionLost(e)) _dataSource.Clear();
                 // Retried every second while PostgreSQL is down: folded like every other storage failure, one line
                 // per cause (with the count it stood for) instead of a line a second.
                 _listenerFailures.Failed("event listener (retrying)",
@@ -208,6 +212,11 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
             }
         }
     }
+
+    /// <summary>A failure of the connection itself (I/O, refused, the server shutting down), not of a statement.</summary>
+    private static bool ConnectionLost(Exception e) =>
+        e is NpgsqlException and not PostgresException
+        || e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow };
 
     private async Task PublishNewAsync(PostgresDbContext db, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Infrastructure.Observability;
 using ClusterRegistry.Infrastructure.Storage.Compaction;
@@ -44,12 +45,19 @@ public static class StorageBackends
                     return await EmbeddedStorage.OpenAsync(options.DataDir, logger, ct);
             }
         }
-        catch (Exception e) when (options.StorageBackend != "embedded" && e is StorageException or NpgsqlException or TimeoutException)
+        catch (Exception e) when (options.StorageBackend != "embedded" && IsDriverFailure(e))
         {
             // The driver's own message says neither which store nor, for a socket error, why.
             throw new InvalidOperationException($"storage {Describe(options)}: {ErrorText.Cause(e)}", e);
         }
     }
+
+    /// <summary>
+    /// A failure of a remote store's driver at start. Its own method, so the JIT loads Npgsql only when the filter runs
+    /// for a remote backend: a test in the filter itself loaded it into every embedded-store process.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool IsDriverFailure(Exception e) => e is StorageException or NpgsqlException or TimeoutException;
 
     /// <summary>Applies the PostgreSQL schema migrations and nothing else (<c>clusterregistry migrate</c>).</summary>
     public static Task MigratePostgresAsync(string connectionString, CancellationToken ct) => PostgresStorage.MigrateAsync(connectionString, ct);

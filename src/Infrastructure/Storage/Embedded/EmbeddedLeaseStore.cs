@@ -8,7 +8,7 @@ namespace ClusterRegistry.Infrastructure.Storage.Embedded;
 /// <summary>
 /// Leases in the embedded store's file. One process owns that file (its lock), so the lease is always this
 /// process's to take; it is kept in the same table as on PostgreSQL so the prober runs the same code on every backend.
-/// Stores made before leases existed get the table on first use (EnsureCreated made it for newer ones).
+/// Stores made before leases existed get the table on first use (the schema made at initialisation has it for newer ones).
 /// </summary>
 public static class EmbeddedLeaseStore
 {

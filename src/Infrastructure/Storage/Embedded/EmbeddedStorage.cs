@@ -1,7 +1,6 @@
 using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Infrastructure.Storage.Relational;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,7 +17,7 @@ namespace ClusterRegistry.Infrastructure.Storage.Embedded;
 /// </summary>
 public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IAsyncDisposable
 {
-    private readonly DbContextOptions<RegistryDbContext> _options;
+    private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly WatchBroadcaster _broadcaster = new();
     private readonly EmbeddedDataDirectory _directory;
@@ -33,10 +32,10 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
     private const string WriteProbeSql =
         "UPDATE store_state SET compacted_revision = compacted_revision + 1; UPDATE store_state SET compacted_revision = compacted_revision - 1;";
 
-    private EmbeddedStorage(DbContextOptions<RegistryDbContext> options, EmbeddedDataDirectory directory, EmbeddedFaults faults,
+    private EmbeddedStorage(string connectionString, EmbeddedDataDirectory directory, EmbeddedFaults faults,
         long current, long compacted)
     {
-        _options = options;
+        _connectionString = connectionString;
         _directory = directory;
         _faults = faults;
         _current = current;
@@ -69,7 +68,7 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
                 directory.Publish();
             }
             var (current, compacted) = await CheckAndLoadAsync(directory, ct);
-            return new EmbeddedStorage(Options(directory.DatabasePath, pooling: true), directory,
+            return new EmbeddedStorage(ConnectionString(directory.DatabasePath, pooling: true), directory,
                 new EmbeddedFaults(directory.DatabasePath, logger), current, compacted);
         }
         catch (SqliteException e)
@@ -84,11 +83,6 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
         }
     }
 
-    private static DbContextOptions<RegistryDbContext> Options(string path, bool pooling) =>
-        new DbContextOptionsBuilder<RegistryDbContext>()
-            .UseSqlite(ConnectionString(path, pooling))
-            .Options;
-
     private static string ConnectionString(string path, bool pooling) =>
         new SqliteConnectionStringBuilder { DataSource = path, Pooling = pooling }.ToString();
 
@@ -98,12 +92,15 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
     /// </summary>
     private static async Task InitializeAsync(string path, CancellationToken ct)
     {
-        await using var db = new RegistryDbContext(Options(path, pooling: false));
-        await db.Database.EnsureCreatedAsync(ct);
-        db.State.Add(new StoreStateRow { Id = 1, CurrentRevision = 1, CompactedRevision = 0 });
-        await db.SaveChangesAsync(ct);
+        await using var connection = new SqliteConnection(ConnectionString(path, pooling: false));
+        await connection.OpenAsync(ct);
+        await using (var tx = connection.BeginTransaction())
+        {
+            await EmbeddedSql.ExecuteAsync(connection, EmbeddedSql.Schema, ct, tx);
+            await tx.CommitAsync(ct);
+        }
         // Last, so the WAL is empty when this connection closes and nothing is left beside the file that is renamed.
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        await EmbeddedSql.ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", ct);
     }
 
     /// <summary>
@@ -113,16 +110,15 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
     private static async Task<(long Current, long Compacted)> CheckAndLoadAsync(EmbeddedDataDirectory directory, CancellationToken ct)
     {
         var path = directory.DatabasePath;
-        await using var db = new RegistryDbContext(Options(path, pooling: false));
-        await db.Database.OpenConnectionAsync(ct);
+        await using var connection = new SqliteConnection(ConnectionString(path, pooling: false));
+        await connection.OpenAsync(ct);
         if (directory.DatabaseExisted)
         {
             // quick_check reads every page (O(N), no index cross-check): a damaged page is found now, not by the
             // first list that happens to touch it.
             var problems = new List<string>();
-            await using (var check = db.Database.GetDbConnection().CreateCommand())
+            await using (var check = EmbeddedSql.Command(connection, "PRAGMA quick_check(3)"))
             {
-                check.CommandText = "PRAGMA quick_check(3)";
                 await using var rows = await check.ExecuteReaderAsync(ct);
                 while (await rows.ReadAsync(ct)) problems.Add(rows.GetString(0));
             }
@@ -138,7 +134,7 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
         StoreStateRow? state;
         try
         {
-            state = await db.State.AsNoTracking().SingleOrDefaultAsync(ct);
+            state = await EmbeddedSql.StateAsync(connection, null, ct);
         }
         catch (SqliteException e) when (e.SqliteErrorCode == 1)
         {
@@ -148,14 +144,14 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
         if (state is null)
             throw new InvalidOperationException(
                 $"embedded store {path} holds no revision counter (store_state is empty); move it away or restore it from a backup");
-        await UpgradeAsync(db, ct);
+        await UpgradeAsync(connection, ct);
         // A read-only file (or journal) opens and reads fine; only a write tells, so try one and roll it back.
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await using (var tx = connection.BeginTransaction())
         {
-            await db.Database.ExecuteSqlRawAsync(WriteProbeSql, ct);
+            await EmbeddedSql.ExecuteAsync(connection, WriteProbeSql, ct, tx);
             await tx.RollbackAsync(ct);
         }
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        await EmbeddedSql.ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", ct);
         return (state.CurrentRevision, state.CompactedRevision);
     }
 
@@ -163,15 +159,13 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
     /// Brings a store file made by an earlier version up to the current model: columns added since are added here
     /// (EnsureCreated only creates missing tables). See docs/decisions/ADR-005-embedded-store.md.
     /// </summary>
-    private static async Task UpgradeAsync(RegistryDbContext db, CancellationToken ct)
+    private static async Task UpgradeAsync(SqliteConnection connection, CancellationToken ct)
     {
         (string Table, string Column, string Definition)[] added =
         [
             ("objects", "labels", "TEXT NULL"),
             ("events", "prev_revision", "INTEGER NOT NULL DEFAULT 0"),
         ];
-        var connection = db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(ct);
         foreach (var (table, column, definition) in added)
         {
             await using var probe = connection.CreateCommand();
@@ -183,26 +177,45 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
         }
     }
 
-    private RegistryDbContext Db()
+    /// <summary>A pooled connection, opened.</summary>
+    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
-        var db = new RegistryDbContext(_options);
-        db.ChangeTracker.AutoDetectChangesEnabled = true;
-        return db;
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
-    private static async Task PragmasAsync(RegistryDbContext db, CancellationToken ct)
+    /// <summary>A pooled connection, opened, with the store's pragmas.</summary>
+    private async Task<SqliteConnection> OpenWithPragmasAsync(CancellationToken ct)
     {
-        // Durability: a write acknowledged to a client survives a crash of the process or the machine.
-        await db.Database.OpenConnectionAsync(ct);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;", ct);
+        var connection = await OpenAsync(ct);
+        try
+        {
+            // Durability: a write acknowledged to a client survives a crash of the process or the machine.
+            await EmbeddedSql.ExecuteAsync(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;", ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask<StoredObject?> GetAsync(string key, CancellationToken ct)
     {
         try
         {
-            await using var db = Db();
-            return await RelationalReads.GetAsync(db, key, ct);
+            await using var connection = await OpenAsync(ct);
+            return await EmbeddedSql.GetAsync(connection, key, ct);
         }
         catch (SqliteException e)
         {
@@ -227,11 +240,10 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
 
     private async ValueTask<StoredPage> ListCoreAsync(string prefix, ListRange range, CancellationToken ct)
     {
-        await using var db = Db();
-        await PragmasAsync(db, ct);
+        await using var connection = await OpenWithPragmasAsync(ct);
         // One read transaction: WAL gives it a consistent snapshot across the queries below.
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        return await RelationalReads.ListAtRevisionAsync(db, prefix, range, ct);
+        await using var tx = connection.BeginTransaction();
+        return await EmbeddedSql.ListAtRevisionAsync(connection, tx, prefix, range, ct);
     }
 
     public ValueTask<long> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken ct) =>
@@ -262,15 +274,14 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
 
     private async Task<List<EventRow>> EventsAfterAsync(string prefix, long last, CancellationToken token)
     {
-        await using var db = Db();
+        await using var connection = await OpenWithPragmasAsync(token);
         // The compaction point and the events are read in one snapshot, so a concurrent compaction either
         // happened before (Expired) or not at all for this read: never a silent gap.
-        await PragmasAsync(db, token);
-        await using var tx = await db.Database.BeginTransactionAsync(token);
-        var compacted = await db.State.AsNoTracking().Select(s => s.CompactedRevision).SingleAsync(token);
+        await using var tx = connection.BeginTransaction();
+        var compacted = (await EmbeddedSql.RequiredStateAsync(connection, tx, token)).CompactedRevision;
         if (last < compacted)
             throw new StorageException(StorageErrorCode.Expired, prefix, "required revision has been compacted", compacted);
-        return await RelationalReads.EventsAfterAsync(db, prefix, last, RelationalWatch.EventBatch, token);
+        return await EmbeddedSql.EventsAfterAsync(connection, tx, prefix, last, RelationalWatch.EventBatch, token);
     }
 
     public ValueTask<long> CurrentRevisionAsync(CancellationToken ct) => ValueTask.FromResult(Volatile.Read(ref _current));
@@ -293,11 +304,14 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
             // Under the lock: the current revision cannot move between the clamp and the commit.
             revision = Math.Min(revision, Volatile.Read(ref _current) - 1);
             if (revision <= Volatile.Read(ref _compacted)) return Volatile.Read(ref _compacted);
-            await using var db = Db();
-            await PragmasAsync(db, ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await db.Events.Where(e => e.Revision <= revision).ExecuteDeleteAsync(ct);
-            await db.State.ExecuteUpdateAsync(s => s.SetProperty(x => x.CompactedRevision, revision), ct);
+            await using var connection = await OpenWithPragmasAsync(ct);
+            await using var tx = connection.BeginTransaction();
+            await using (var prune = EmbeddedSql.Command(connection,
+                "DELETE FROM events WHERE revision <= $revision; UPDATE store_state SET compacted_revision = $revision;", tx))
+            {
+                prune.Parameters.AddWithValue("$revision", revision);
+                await prune.ExecuteNonQueryAsync(ct);
+            }
             await tx.CommitAsync(ct);
             Volatile.Write(ref _compacted, revision);
             _faults.WriteSucceeded();
@@ -338,10 +352,9 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
 
     private async Task ProbeReadAsync(CancellationToken ct)
     {
-        await using var db = Db();
-        await PragmasAsync(db, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.State.AsNoTracking().SingleAsync(ct);
+        await using var connection = await OpenWithPragmasAsync(ct);
+        await using var tx = connection.BeginTransaction();
+        await EmbeddedSql.RequiredStateAsync(connection, tx, ct);
     }
 
     private async Task ProbeWriteAsync(CancellationToken ct)
@@ -349,10 +362,9 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
         await _writeLock.WaitAsync(ct);
         try
         {
-            await using var db = Db();
-            await PragmasAsync(db, ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await db.Database.ExecuteSqlRawAsync(WriteProbeSql, ct);
+            await using var connection = await OpenWithPragmasAsync(ct);
+            await using var tx = connection.BeginTransaction();
+            await EmbeddedSql.ExecuteAsync(connection, WriteProbeSql, ct, tx);
             await tx.CommitAsync(CancellationToken.None);
             _faults.WriteSucceeded();
         }
@@ -382,9 +394,8 @@ public sealed partial class EmbeddedStorage : IObjectStorage, IStorageHealth, IA
         await _writeLock.WaitAsync();
         try
         {
-            await using var db = Db();
-            await db.Database.OpenConnectionAsync();
-            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
+            await using var connection = await OpenAsync(CancellationToken.None);
+            await EmbeddedSql.ExecuteAsync(connection, "PRAGMA wal_checkpoint(TRUNCATE);", CancellationToken.None);
         }
         catch (SqliteException)
         {

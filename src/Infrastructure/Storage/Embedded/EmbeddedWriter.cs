@@ -8,7 +8,7 @@ namespace ClusterRegistry.Infrastructure.Storage.Embedded;
 /// The group committer's own connection, with its statements prepared once: a write is a lookup by primary key, an
 /// insert, update or delete of the object row, and an event insert, without a query compiled or a change tracker per
 /// write (EF Core cost more CPU per write than the rest of the request). The schema is the EF model's
-/// (<see cref="RegistryDbContext"/>); reads, compaction and start-up checks stay on EF Core. See
+/// (<see cref="RegistryDbContext"/>); reads, compaction and start-up checks are plain SQL too (<see cref="EmbeddedSql"/>). See
 /// docs/decisions/ADR-020-perfwrite-write-path.md.
 /// </summary>
 internal sealed class EmbeddedWriter : IDisposable

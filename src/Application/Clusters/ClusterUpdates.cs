@@ -31,8 +31,22 @@ public sealed class ClusterUpdates(IObjectStorage storage, IRequestContext conte
     /// when the object does not exist (read consistently) it returns null instead of answering 404 if
     /// <paramref name="missingIsNull"/> (apply creates the object then).
     /// </summary>
-    public async ValueTask<Cluster?> GuaranteedUpdateAsync(string name, Func<Cluster, Cluster> tryUpdate, bool status, bool dryRun, string? manager,
-        bool missingIsNull, CancellationToken ct)
+    public ValueTask<Cluster?> GuaranteedUpdateAsync(string name, Func<Cluster, Cluster> tryUpdate, bool status, bool dryRun, string? manager,
+        bool missingIsNull, CancellationToken ct) =>
+        GuaranteedUpdateAsync(name, (SharedCluster start) => tryUpdate(start.Object), status, dryRun, manager, missingIsNull, ct);
+
+    /// <summary>
+    /// <see cref="GuaranteedUpdateAsync(string, Func{Cluster, Cluster}, bool, bool, string?, CancellationToken)"/> with
+    /// a change that starts from the latest version as shared (<see cref="SharedCluster"/>): a change that works on the
+    /// object's JSON (a patch) parses <see cref="SharedCluster.Json"/> instead of decoding the object and encoding it
+    /// again. <see cref="SharedCluster.Object"/> of that version is a private copy the change may keep and alter.
+    /// </summary>
+    public async ValueTask<Cluster> GuaranteedUpdateAsync(string name, Func<SharedCluster, Cluster> tryUpdate, bool status, bool dryRun,
+        string? manager, CancellationToken ct) =>
+        await GuaranteedUpdateAsync(name, tryUpdate, status, dryRun, manager, missingIsNull: false, ct) ?? throw ApiErrors.NotFound(R, name);
+
+    private async ValueTask<Cluster?> GuaranteedUpdateAsync(string name, Func<SharedCluster, Cluster> tryUpdate, bool status, bool dryRun,
+        string? manager, bool missingIsNull, CancellationToken ct)
     {
         var key = ClusterKeys.For(name);
         const string verb = "update";
@@ -51,12 +65,13 @@ public sealed class ClusterUpdates(IObjectStorage storage, IRequestContext conte
 
             // The start is only read (compared, and answered for a no-op): the shared decoded one will do, which the
             // watch cache has usually decoded already. The change works on a private copy.
-            var current = SharedCluster.Of(stored).Object;
+            var version = SharedCluster.Of(stored);
+            var current = version.Object;
             Cluster updated;
             byte[] bytes;
             try
             {
-                updated = tryUpdate(ClusterCodec.Decode(stored));
+                updated = tryUpdate(version);
                 if (string.IsNullOrEmpty(updated.Metadata.ResourceVersion))
                     updated.Metadata.ResourceVersion = current.Metadata.ResourceVersion;
                 else if (updated.Metadata.ResourceVersion != current.Metadata.ResourceVersion)
@@ -64,7 +79,7 @@ public sealed class ClusterUpdates(IObjectStorage storage, IRequestContext conte
 
                 BeforeUpdate(updated, current, status);
                 if (manager is not null)
-                    FieldManagement.ManagedFields.RecordUpdate(current, updated, manager, status ? "status" : null, clock.UtcNow);
+                    FieldManagement.ManagedFields.RecordUpdate(current, updated, manager, status ? "status" : null, clock.UtcNow, version.Json);
                 bytes = ClusterCodec.Encode(updated);
                 // Growing past the limit is refused; an object stored before the limit existed may still shrink.
                 if (bytes.Length > ClusterCodec.MaxObjectBytes && bytes.Length > stored.Value.Length)

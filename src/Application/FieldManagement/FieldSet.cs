@@ -62,7 +62,7 @@ public sealed class FieldSet
     public static FieldSet Leaves(JsonNode? node, TypeShape shape)
     {
         var set = new FieldSet();
-        Collect(node, shape, [], set._paths, top: true);
+        Collect(node, shape, "", set._paths, top: true);
         return set;
     }
 
@@ -71,45 +71,50 @@ public sealed class FieldSet
         ["name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "selfLink", "managedFields",
          "deletionTimestamp", "deletionGracePeriodSeconds", "clusterName", "generateName"];
 
-    private static void Collect(JsonNode? node, TypeShape? shape, List<string> prefix, HashSet<string> into, bool top = false)
+    /// <summary>A path one segment longer (segments are never empty, so the empty path is the root's).</summary>
+    private static string Append(string path, string segment) => path.Length == 0 ? segment : string.Concat(path, "\n", segment);
+
+    // The path so far is kept joined: each leaf's path is built once, not re-joined from a list of segments.
+    private static void Collect(JsonNode? node, TypeShape? shape, string prefix, HashSet<string> into, bool top = false)
     {
         switch (node)
         {
             case JsonObject o when shape is { Kind: ShapeKind.Struct or ShapeKind.Map }:
-                if (o.Count == 0 && prefix.Count > 0) into.Add(Join(prefix));
+                if (o.Count == 0 && prefix.Length > 0) into.Add(prefix);
                 foreach (var (name, value) in o)
                 {
                     if (value is null) continue;
                     if (top && ServerOwnedTop.Contains(name)) continue;
                     if (top && name == "metadata" && value is JsonObject meta)
                     {
+                        var metaPath = Append(prefix, "f:metadata");
                         foreach (var (mName, mValue) in meta)
                         {
                             if (mValue is null || ServerOwnedMeta.Contains(mName)) continue;
-                            Collect(mValue, shape.Child("metadata")!.Child(mName), [.. prefix, "f:metadata", "f:" + mName], into);
+                            Collect(mValue, shape.Child("metadata")!.Child(mName), Append(metaPath, "f:" + mName), into);
                         }
                         continue;
                     }
-                    Collect(value, shape.Child(name), [.. prefix, "f:" + name], into);
+                    Collect(value, shape.Child(name), Append(prefix, "f:" + name), into);
                 }
                 break;
             case JsonArray a when shape is { Kind: ShapeKind.MapList }:
-                if (a.Count == 0) into.Add(Join(prefix));
+                if (a.Count == 0) into.Add(prefix);
                 foreach (var item in a)
                 {
-                    List<string> itemPath = [.. prefix, "k:" + shape.KeyOf(item).ToJsonString()];
-                    into.Add(Join(itemPath));
+                    var itemPath = Append(prefix, "k:" + shape.KeyOf(item).ToJsonString());
+                    into.Add(itemPath);
                     if (item is JsonObject io)
                         foreach (var (name, value) in io)
-                            if (value is not null) Collect(value, shape.Item.Child(name), [.. itemPath, "f:" + name], into);
+                            if (value is not null) Collect(value, shape.Item.Child(name), Append(itemPath, "f:" + name), into);
                 }
                 break;
             case JsonArray a when shape is { Kind: ShapeKind.SetList }:
-                if (a.Count == 0) into.Add(Join(prefix));
-                foreach (var item in a) into.Add(Join([.. prefix, "v:" + (item?.ToJsonString() ?? "null")]));
+                if (a.Count == 0) into.Add(prefix);
+                foreach (var item in a) into.Add(Append(prefix, "v:" + (item?.ToJsonString() ?? "null")));
                 break;
             default:
-                into.Add(Join(prefix));
+                into.Add(prefix);
                 break;
         }
     }

@@ -34,7 +34,12 @@ public static class ManagedFields
     /// <paramref name="manager"/>: the fields it changed become its own and leave the other managers' sets. When the
     /// request itself changed managedFields (as kubectl does to move ownership between managers), those are the base.
     /// </summary>
-    public static void RecordUpdate(Cluster? old, Cluster updated, string manager, string? subresource, DateTimeOffset now)
+    /// <param name="oldJson">
+    /// The JSON of <paramref name="old"/> as <c>ApiJson.Options</c> writes it, when the caller has it (a stored version's
+    /// wire JSON): parsed instead of encoding <paramref name="old"/> again. Empty: <paramref name="old"/> is encoded.
+    /// </param>
+    public static void RecordUpdate(Cluster? old, Cluster updated, string manager, string? subresource, DateTimeOffset now,
+        ReadOnlyMemory<byte> oldJson = default)
     {
         var userSet = old is not null && !ApiJson.JsonEquals(updated.Metadata.ManagedFields, old.Metadata.ManagedFields);
         var entries = Decode(userSet ? updated.Metadata.ManagedFields : old?.Metadata.ManagedFields);
@@ -47,7 +52,7 @@ public static class ManagedFields
         }
         else
         {
-            var oldNode = Node(old);
+            var oldNode = oldJson.IsEmpty ? Node(old) : Serialization.JsonNodes.ParseSerialized(oldJson.Span)!;
             changed = SameApartFromManagedFields(oldNode, newNode)
                 ? new FieldSet()
                 : newLeaves.Where(p =>

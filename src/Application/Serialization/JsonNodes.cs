@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ClusterRegistry.Domain.Meta;
 
 namespace ClusterRegistry.Application.Serialization;
 
@@ -27,6 +28,20 @@ public static class JsonNodes
         }
         return o;
     }
+
+    /// <summary>
+    /// The nodes <c>JsonSerializer.SerializeToNode(value, ApiJson.Options)</c> returns, from the bytes
+    /// <c>JsonSerializer.SerializeToUtf8Bytes(value, ApiJson.Options)</c> wrote: SerializeToNode writes those bytes and
+    /// parses them with these options, so a caller that has the bytes already parses them instead of encoding again.
+    /// </summary>
+    public static JsonNode? ParseSerialized(ReadOnlySpan<byte> json) =>
+        JsonNode.Parse(json, new JsonNodeOptions { PropertyNameCaseInsensitive = ApiJson.Options.PropertyNameCaseInsensitive },
+            new JsonDocumentOptions
+            {
+                MaxDepth = ApiJson.Options.MaxDepth,
+                AllowTrailingCommas = ApiJson.Options.AllowTrailingCommas,
+                CommentHandling = ApiJson.Options.ReadCommentHandling,
+            });
 
     /// <summary>Parses text into nodes the same way; null when it is not JSON.</summary>
     public static JsonNode? TryParse(string json)

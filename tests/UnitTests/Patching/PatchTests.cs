@@ -125,4 +125,19 @@ public sealed class PatchTests
         var ops = new JsonArray(Enumerable.Range(0, 10001).Select(_ => (JsonNode)new JsonObject { ["op"] = "test", ["path"] = "", ["value"] = 1 }).ToArray());
         Assert.Equal(413, Assert.Throws<ApiStatusException>(() => JsonPatch.Parse(ops)).Code);
     }
+
+    [Theory]
+    [InlineData("""{"metadata":{"labels":{"a":null,"c":"3"}}}""")]
+    [InlineData("""{"spec":{"kubernetesApiEndpoints":{"serverEndpoints":[{"serverAddress":"z"}]}}}""")]
+    [InlineData("""{"metadata":{"annotations":{"n":{"deep":["v"]}}},"spec":null,"status":{"conditions":[]}}""")]
+    [InlineData("""{"metadata":"replaced"}""")]
+    public void MergePatch_IntoOwnedDocument_SameAsIntoACopy_AndThePatchStaysAsItWas(string patchJson)
+    {
+        var patch = Doc(patchJson);
+        var expected = JsonMergePatch.Apply(Doc(Live), patch)!.ToJsonString();
+        // Applied twice, as a retried update re-applies the same patch to a new document.
+        for (var i = 0; i < 2; i++)
+            Assert.Equal(expected, JsonMergePatch.ApplyToOwned(Doc(Live), patch)!.ToJsonString());
+        Assert.Equal(Doc(patchJson).ToJsonString(), patch.ToJsonString());
+    }
 }

@@ -21,14 +21,16 @@ public sealed class PatchClusterHandler(ClusterUpdates updates, IRequestContext 
         if (command.Type is PatchType.Merge or PatchType.Strategic && patch is not JsonObject)
             throw ApiErrors.BadRequest("json: cannot unmarshal into Go value of type map[string]interface {}: a merge patch must be a JSON object");
 
-        return updates.GuaranteedUpdateAsync(command.Name, current =>
+        return updates.GuaranteedUpdateAsync(command.Name, (SharedCluster current) =>
         {
-            var document = JsonSerializer.SerializeToNode(current, ApiJson.Options)!;
+            // The version's JSON is what encoding its object gives: parsed, not decoded and encoded again. The
+            // document is this attempt's own, so a merge patch goes into it in place.
+            var document = Serialization.JsonNodes.ParseSerialized(current.Json.Span)!;
             var patched = command.Type switch
             {
                 PatchType.Json => JsonPatch.Apply(document, jsonOps!),
                 PatchType.Strategic => StrategicMergePatch.Apply(document, patch, TypeShape.Of(typeof(Cluster)))!,
-                _ => JsonMergePatch.Apply(document, patch)!,
+                _ => JsonMergePatch.ApplyToOwned(document, patch)!,
             };
             // Node to element in UTF-8, without a string in between.
             var cluster = ClusterBodies.Decode(JsonSerializer.SerializeToElement(patched, ApiJson.Options), command.Options.Mode, context.AddWarning);

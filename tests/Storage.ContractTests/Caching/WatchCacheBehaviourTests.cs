@@ -52,6 +52,34 @@ public sealed class WatchCacheBehaviourTests : IAsyncLifetime
         Assert.Equal(("two", updated), (Text.Of(newer!.Value), newer.Revision));
     }
 
+    /// <summary>
+    /// An upstream that falls behind the store by more than the consistent-read wait: the first read waits in vain and
+    /// reads the store; those after it read the store at once, without asking for a revision or waiting again (each
+    /// used to wait the whole bound: a loaded host served each client one read a second); every read is current; once
+    /// the upstream has delivered the write, reads come from memory again.
+    /// </summary>
+    [Fact]
+    public async Task UpstreamBehindPastTheWait_LaterConsistentReadsGoToTheStoreAtOnce_UntilItCatchesUp()
+    {
+        var created = await _store.CreateAsync("clusters/a", Text.Bytes("one"), Ct);
+        var lagging = new LaggingUpstreamStorage(_store, lag: TimeSpan.FromSeconds(10), revisionLag: TimeSpan.Zero);
+        await using var cache = await CacheAsync(new WatchCacheOptions { ConsistentReadWait = TimeSpan.FromMilliseconds(100) }, lagging);
+        await using var watch = new WatchReader(cache, Prefix, created);
+        var updated = await _store.UpdateAsync("clusters/a", Text.Bytes("two"), created, Ct);
+
+        for (var i = 0; i < 10; i++)
+        {
+            var got = await cache.GetAsync("clusters/a", Ct);
+            Assert.Equal(("two", updated), (Text.Of(got!.Value), got.Revision));
+        }
+        Assert.Equal(1, lagging.RevisionCalls);
+
+        var modified = await watch.NextAsync();
+        Assert.Equal(updated, modified.Revision);
+        Assert.Same(modified.Object, await cache.GetAsync("clusters/a", Ct));
+        Assert.Equal(2, lagging.RevisionCalls);
+    }
+
     [Fact]
     public async Task SlowWatcher_IsEnded_WhileAReadingWatcherGetsEveryEventAndWritesGoOn()
     {

@@ -29,7 +29,11 @@ public sealed partial class CachedStorage
             }
             else
             {
-                var callers = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                // Continuations run synchronously: the thread that got the store's answer carries the callers on,
+                // one after the other, instead of queueing a work item per caller, each of which woke a pool thread
+                // (a futex call and a context switch, costly in a VM) to render one response (ADR-032). That thread
+                // is a pool worker running the call's continuation, never the HTTP/2 connection's reader.
+                var callers = new TaskCompletionSource<long>();
                 shared = callers.Task;
                 if (_revisionCalls < Math.Max(1, _options.RevisionCallsInFlight))
                 {
@@ -47,30 +51,33 @@ public sealed partial class CachedStorage
         return new ValueTask<long>(ct.CanBeCanceled ? shared.WaitAsync(ct) : shared);
     }
 
-    /// <summary>Asks the store for <paramref name="callers"/>, then for whoever waits for the next call, until nobody does.</summary>
+    /// <summary>
+    /// Asks the store for <paramref name="callers"/>; then sends the next call for whoever arrived meanwhile, and only
+    /// then lets this call's callers go on, in turn on this thread (see <see cref="CurrentRevisionAsync"/>).
+    /// </summary>
     private async Task CallRevisionsAsync(TaskCompletionSource<long> callers)
     {
-        while (true)
+        long revision = 0;
+        Exception? failure = null;
+        try
         {
-            try
-            {
-                // The store's own deadline bounds the call; each caller's token only bounds its wait.
-                callers.TrySetResult(await _inner.CurrentRevisionAsync(CancellationToken.None).ConfigureAwait(false));
-            }
-            catch (Exception e)
-            {
-                callers.TrySetException(e);
-            }
-            lock (_revisionGate)
-            {
-                if (_nextRevision is null)
-                {
-                    _revisionCalls--;
-                    return;
-                }
-                callers = _nextRevision;
-                _nextRevision = null;
-            }
+            // The store's own deadline bounds the call; each caller's token only bounds its wait.
+            revision = await _inner.CurrentRevisionAsync(CancellationToken.None).ConfigureAwait(false);
         }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        TaskCompletionSource<long>? next;
+        lock (_revisionGate)
+        {
+            next = _nextRevision;
+            _nextRevision = null;
+            if (next is null) _revisionCalls--;
+        }
+        // The next call goes out first: this call's callers render their responses below, and must not delay it.
+        if (next is not null) _ = CallRevisionsAsync(next);
+        if (failure is null) callers.TrySetResult(revision);
+        else callers.TrySetException(failure);
     }
 }

@@ -88,6 +88,7 @@ public sealed partial class CachedStorage
             Volatile.Write(ref _state, state);
             _live = true;
         }
+        CaughtUp(page.Revision);
         Signal();
     }
 
@@ -133,7 +134,16 @@ public sealed partial class CachedStorage
             }
             _live = true;
         }
+        CaughtUp(e.Revision);
         Signal();
+    }
+
+    /// <summary>Consistent reads are served from memory again once the upstream has applied the revision they fell behind.</summary>
+    private void CaughtUp(long revision)
+    {
+        var behind = Volatile.Read(ref _behind);
+        if (behind == 0 || revision < behind || Interlocked.CompareExchange(ref _behind, 0, behind) != behind) return;
+        LogCaughtUp(_logger, revision);
     }
 
     private void Signal() => Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -274,6 +284,12 @@ public sealed partial class CachedStorage
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Watch cache: the store's history moved past the cache ({Reason}); listing again")]
     private static partial void LogRelist(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Watch cache: the upstream is behind the store (at {Applied}, the store at {Current}, not reached in {WaitMs} ms); consistent reads go to the store until it catches up")]
+    private static partial void LogFellBehind(ILogger logger, long applied, long current, double waitMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watch cache: the upstream caught up (at {Applied}); consistent reads are served from memory again")]
+    private static partial void LogCaughtUp(ILogger logger, long applied);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Watch cache: the upstream watch broke ({Reason}); reads go to the store until it resumes")]
     private static partial void LogUpstreamBroken(ILogger logger, string reason);

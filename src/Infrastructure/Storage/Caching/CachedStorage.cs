@@ -111,11 +111,45 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
     /// </summary>
     private async ValueTask<CacheState?> ConsistentStateAsync(CancellationToken ct)
     {
-        if (Volatile.Read(ref _state) is null) return null;
+        if (Volatile.Read(ref _state) is not { } before) return null;
+        // Known to be behind a revision the store had already reached: the store answers, at once and without asking
+        // for its revision (which can only be that new or newer), until the upstream catches up.
+        if (before.Revision < Volatile.Read(ref _behind)) return null;
         var current = await CurrentRevisionAsync(ct);
         // Only the upstream loop marks the cache live: a reader that did would undo the loop's "broken".
         if (Volatile.Read(ref _state) is { } state && state.Revision >= current) return state;
-        return _live && await WaitForAsync(current, ct) ? Volatile.Read(ref _state) : null;
+        if (!_live) return null;
+        if (await WaitForAsync(current, ct)) return Volatile.Read(ref _state);
+        FellBehind(current);
+        return null;
+    }
+
+    /// <summary>
+    /// The highest revision a consistent read waited for in vain (see <see cref="FellBehind"/>); the cache is behind
+    /// while its state is older.
+    /// </summary>
+    private long _behind;
+
+    /// <summary>
+    /// A consistent read waited <see cref="WatchCacheOptions.ConsistentReadWait"/> for the upstream to reach
+    /// <paramref name="revision"/> in vain. Every read that came next used to wait as long before reading the store: a
+    /// loaded host whose upstream fell a second behind served each client one read a second (ADR-032). Now only the
+    /// first waits; the rest go to the store at once until the upstream has applied <paramref name="revision"/>.
+    /// </summary>
+    private void FellBehind(long revision)
+    {
+        var seen = Volatile.Read(ref _behind);
+        while (revision > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _behind, revision, seen);
+            if (was != seen)
+            {
+                seen = was;
+                continue;
+            }
+            LogFellBehind(_logger, Volatile.Read(ref _state)?.Revision ?? 0, revision, _options.ConsistentReadWait.TotalMilliseconds);
+            return;
+        }
     }
 
     /// <summary>The cached state once it is at least <paramref name="revision"/> new; null while the upstream is broken or on timeout.</summary>
@@ -123,7 +157,10 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
     {
         if (!_live || Volatile.Read(ref _state) is not { } state) return null;
         if (state.Revision >= revision) return state;
-        return await WaitForAsync(revision, ct) ? Volatile.Read(ref _state) : null;
+        if (state.Revision < Volatile.Read(ref _behind)) return null;
+        if (await WaitForAsync(revision, ct)) return Volatile.Read(ref _state);
+        FellBehind(revision);
+        return null;
     }
 
     private async ValueTask<bool> WaitForAsync(long revision, CancellationToken ct)

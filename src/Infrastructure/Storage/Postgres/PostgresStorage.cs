@@ -246,15 +246,27 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The counter as committed now (read committed: every write acknowledged before this read began is counted). A
+    /// prepared command on a pooled connection, not a DbContext and a LINQ query: every burst of consistent reads
+    /// runs it, and EF's query pipeline cost several times the statement itself (ADR-032).
+    /// </summary>
     public async ValueTask<long> CurrentRevisionAsync(CancellationToken ct)
     {
         try
         {
-            await using var db = Db();
-            return await db.State.AsNoTracking().Select(s => s.CurrentRevision).SingleAsync(ct);
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var command = new NpgsqlCommand(CurrentRevisionSql, connection);
+            // Prepared once per physical connection; Npgsql finds it again by its text on the next use of that connection.
+            await command.PrepareAsync(ct);
+            return await command.ExecuteScalarAsync(ct) is long revision
+                ? revision
+                : throw new StorageException(StorageErrorCode.Unreachable, "", "the store_state row is missing");
         }
         catch (Exception e) when (IsDatabaseError(e)) { throw Translate(e, ""); }
     }
+
+    private const string CurrentRevisionSql = "SELECT current_revision FROM store_state WHERE id = 1";
 
     /// <summary>False: other replicas write to the same database, so the revision is read from it.</summary>
     public bool RevisionInMemory => false;

@@ -2,10 +2,12 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ClusterRegistry.Api.Http;
 using ClusterRegistry.Api.Printing;
 using ClusterRegistry.Application.Abstractions;
 using ClusterRegistry.Application.Clusters;
 using ClusterRegistry.Application.Clusters.Queries.ListClusters;
+using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
 using ClusterRegistry.Domain.Clusters;
 using ClusterRegistry.Domain.Meta;
 
@@ -144,5 +146,69 @@ public sealed class TableEncodingTests
 
         Assert.Equal(name, row?.Name);
         Assert.Equal(server, row?.Server);
+    }
+
+    // What a single-object GET and a watch event wrote before ADR-036: the serializer's Table of the decoded object.
+    private static string ExpectedOne(SharedCluster version, string includeObject, bool withColumns, DateTimeOffset now, string apiVersion)
+    {
+        var o = version.Object;
+        return Encoding.UTF8.GetString(ApiJson.Serialize(
+            ClusterPrinter.ToTable([o], new ListMeta { ResourceVersion = o.Metadata.ResourceVersion }, includeObject, withColumns, now, apiVersion)));
+    }
+
+    [Theory]
+    [InlineData("Metadata", "meta.k8s.io/v1", true)]
+    [InlineData("Object", "meta.k8s.io/v1", true)]
+    [InlineData("None", "meta.k8s.io/v1", true)]
+    [InlineData("Metadata", "meta.k8s.io/v1beta1", true)]
+    [InlineData("Object", "meta.k8s.io/v1beta1", false)]
+    [InlineData("Metadata", "meta.k8s.io/v1", false)]
+    public void OneRowTable_IsTheSerializersTableOfTheDecodedObject(string includeObject, string apiVersion, bool withColumns)
+    {
+        foreach (var version in Versions())
+        {
+            var body = new ArrayBufferWriter<byte>();
+            TableEncoding.WriteOne(body, version, includeObject, withColumns, Now, apiVersion);
+
+            Assert.Equal(ExpectedOne(version, includeObject, withColumns, Now, apiVersion), Encoding.UTF8.GetString(body.WrittenSpan));
+        }
+    }
+
+    /// <summary>
+    /// A Table watch's event line after the first is shared by the watchers of the event (ADR-036): whoever writes it,
+    /// whenever, it is the line the serializer writes for the one-row Table without columns at the time of writing.
+    /// </summary>
+    [Theory]
+    [InlineData("Metadata", "meta.k8s.io/v1")]
+    [InlineData("Object", "meta.k8s.io/v1")]
+    [InlineData("None", "meta.k8s.io/v1beta1")]
+    public void SharedWatchTableLine_IsTheSerializersEventLine_ForEveryTypeAndTimeOfWriting(string includeObject, string apiVersion)
+    {
+        foreach (var version in Versions())
+        {
+            // The same event written again within the same printed Age, by another event type, by another option,
+            // and once the Age has moved on.
+            (string Type, DateTimeOffset At, string Include, string TableVersion)[] writes =
+            [
+                (WatchEventType.Modified, Now, includeObject, apiVersion),
+                (WatchEventType.Modified, Now.AddMilliseconds(300), includeObject, apiVersion),
+                (WatchEventType.Added, Now.AddMilliseconds(400), includeObject, apiVersion),
+                (WatchEventType.Modified, Now.AddMilliseconds(500), includeObject == "None" ? "Object" : "None", apiVersion),
+                (WatchEventType.Modified, Now.AddMilliseconds(600), includeObject, apiVersion == "meta.k8s.io/v1" ? "meta.k8s.io/v1beta1" : "meta.k8s.io/v1"),
+                (WatchEventType.Modified, Now.AddSeconds(10), includeObject, apiVersion),
+                (WatchEventType.Deleted, Now.AddDays(3), includeObject, apiVersion),
+            ];
+            foreach (var (type, at, include, tableVersion) in writes)
+            {
+                var o = version.Object;
+                var expected = WatchEventEncoding.Line(type,
+                    ClusterPrinter.ToTable([o], new ListMeta { ResourceVersion = o.Metadata.ResourceVersion }, include, false, at, tableVersion));
+                var body = new ArrayBufferWriter<byte>();
+
+                WatchTableLines.Write(body, type, version, include, tableVersion, at);
+
+                Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(body.WrittenSpan));
+            }
+        }
     }
 }

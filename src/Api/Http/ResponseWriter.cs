@@ -92,6 +92,14 @@ public static class ResponseWriter
             await response.BodyWriter.FlushAsync(http.RequestAborted);
             return;
         }
+        if (rep.Transform == Transforms.Table && !rep.Yaml && !rep.Pretty)
+        {
+            // The row from the version's bytes, as for lists (ADR-027, ADR-036).
+            var includeObject = IncludeObject(http.Request);
+            await TableEncoding.WriteAsync(StartResponse(http, status, MediaTypes.Json), version, includeObject, DateTimeOffset.UtcNow,
+                rep.TransformApiVersion, http.RequestAborted);
+            return;
+        }
         var cluster = version.Object;
         object body = rep.Transform switch
         {

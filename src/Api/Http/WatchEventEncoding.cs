@@ -29,6 +29,13 @@ public static class WatchEventEncoding
         body.Write(Suffix);
     }
 
+    /// <summary>What comes before an event's object: <c>{"type":"…","object":</c>.</summary>
+    public static void WritePrefix(IBufferWriter<byte> body, string type) =>
+        body.Write(Prefixes.TryGetValue(type, out var prefix) ? prefix : Prefix(type));
+
+    /// <summary>What comes after an event's object: <c>}</c> and the newline.</summary>
+    public static void WriteSuffix(IBufferWriter<byte> body) => body.Write(Suffix);
+
     /// <summary>One event line for any payload, encoded now.</summary>
     public static byte[] Line(string type, object payload)
     {

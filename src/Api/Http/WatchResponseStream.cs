@@ -113,7 +113,24 @@ internal sealed class WatchResponseStream(IAsyncEnumerator<ClusterWatchEvent> ev
     private void Write(ClusterWatchEvent e)
     {
         if (e.Error is null && rep.IsPlainJson) WatchEventEncoding.Write(body, e.Type, e.Object!);
+        else if (e.Error is null && rep.Transform == Transforms.Table && e.Type != WatchEventType.Bookmark) WriteTable(e);
         else body.Write(WatchEventEncoding.Line(e.Type, e.Error is not null ? e.Error : Transform(e)));
+    }
+
+    // A Table event (always compact JSON, whatever pretty says) with its row read from the version's bytes; after the
+    // first, whose Table carries the column definitions, the line is shared with the other Table watchers (ADR-036).
+    private void WriteTable(ClusterWatchEvent e)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (_columnsSent)
+        {
+            WatchTableLines.Write(body, e.Type, e.Object!, includeObject, rep.TransformApiVersion, now);
+            return;
+        }
+        WatchEventEncoding.WritePrefix(body, e.Type);
+        TableEncoding.WriteOne(body, e.Object!, includeObject, withColumns: true, now, rep.TransformApiVersion);
+        WatchEventEncoding.WriteSuffix(body);
+        _columnsSent = true;
     }
 
     private object Transform(ClusterWatchEvent e)
@@ -121,17 +138,6 @@ internal sealed class WatchResponseStream(IAsyncEnumerator<ClusterWatchEvent> ev
         var cluster = e.Object!.Object;
         if (e.Type == WatchEventType.Bookmark)
             return rep.Transform is null ? cluster : ClusterPrinter.Partial(cluster);
-        switch (rep.Transform)
-        {
-            case Transforms.Table:
-                var table = ClusterPrinter.ToTable([cluster], new ListMeta { ResourceVersion = cluster.Metadata.ResourceVersion },
-                    includeObject, !_columnsSent, DateTimeOffset.UtcNow, rep.TransformApiVersion);
-                _columnsSent = true;
-                return table;
-            case Transforms.Partial:
-                return ClusterPrinter.Partial(cluster, rep.TransformApiVersion);
-            default:
-                return cluster;
-        }
+        return rep.Transform == Transforms.Partial ? ClusterPrinter.Partial(cluster, rep.TransformApiVersion) : cluster;
     }
 }

@@ -14,8 +14,10 @@ public sealed record ClusterRow(string Name, string Server, string Cidr, DateTim
     int MetadataStart, int MetadataEnd)
 {
     /// <summary>The cells as <see cref="ClusterPrinter.Cells"/> computes them from the decoded object.</summary>
-    public List<object?> Cells(DateTimeOffset now) =>
-        [Name, Server, Cidr, Created is { } t ? HumanDuration.Format(now - t) : "<unknown>", Ready, More];
+    public List<object?> Cells(DateTimeOffset now) => [Name, Server, Cidr, Age(now), Ready, More];
+
+    /// <summary>The Age cell at <paramref name="now"/>, the one cell that changes with time.</summary>
+    public string Age(DateTimeOffset now) => Created is { } t ? HumanDuration.Format(now - t) : "<unknown>";
 
     /// <summary>
     /// The row of a Cluster's JSON as the serializer writes it (the fields in any order); null when the JSON is not
@@ -146,25 +148,7 @@ public sealed record ClusterRow(string Name, string Server, string Cidr, DateTim
                 r.Skip();
                 continue;
             }
-            string? address = null, clientCidr = null;
-            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-            {
-                if (r.ValueTextEquals("clientCIDR"u8))
-                {
-                    r.Read();
-                    clientCidr = r.GetString();
-                }
-                else if (r.ValueTextEquals("serverAddress"u8))
-                {
-                    r.Read();
-                    address = r.GetString();
-                }
-                else
-                {
-                    r.Read();
-                    r.Skip();
-                }
-            }
+            var (clientCidr, address) = ReadTwoStrings(ref r, "clientCIDR"u8, "serverAddress"u8);
             if (first)
             {
                 (server, cidr) = (address, clientCidr);
@@ -201,28 +185,36 @@ public sealed record ClusterRow(string Name, string Server, string Cidr, DateTim
                     r.Skip();
                     continue;
                 }
-                string? type = null, status = null;
-                while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-                {
-                    if (r.ValueTextEquals("type"u8))
-                    {
-                        r.Read();
-                        type = r.GetString();
-                    }
-                    else if (r.ValueTextEquals("status"u8))
-                    {
-                        r.Read();
-                        status = r.GetString();
-                    }
-                    else
-                    {
-                        r.Read();
-                        r.Skip();
-                    }
-                }
+                var (type, status) = ReadTwoStrings(ref r, "type"u8, "status"u8);
                 if (found || type != "Ready") continue;
                 (ready, found) = (status, true);
             }
         }
+    }
+
+    // The string fields a and b of the object the reader is at (its StartObject), the others skipped; the reader ends
+    // on the object's EndObject. A field of another type throws, and the caller decodes the object instead.
+    private static (string? A, string? B) ReadTwoStrings(ref Utf8JsonReader r, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        string? first = null, second = null;
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        {
+            if (r.ValueTextEquals(a))
+            {
+                r.Read();
+                first = r.GetString();
+            }
+            else if (r.ValueTextEquals(b))
+            {
+                r.Read();
+                second = r.GetString();
+            }
+            else
+            {
+                r.Read();
+                r.Skip();
+            }
+        }
+        return (first, second);
     }
 }

@@ -33,23 +33,54 @@ public static class TableEncoding
         await body.WriteToAsync(response, ct);
     }
 
+    /// <summary>Writes the one-row Table of <paramref name="version"/> (a single-object GET) as compact JSON with its length set.</summary>
+    public static async Task WriteAsync(HttpResponse response, SharedCluster version, string includeObject, DateTimeOffset now,
+        string apiVersion, CancellationToken ct)
+    {
+        using var body = new PooledBody();
+        WriteOne(body, version, includeObject, withColumns: true, now, apiVersion);
+        await body.WriteToAsync(response, ct);
+    }
+
     /// <summary>The Table's bytes, as the serializer writes <see cref="ClusterPrinter.ToTable"/> for the decoded versions.</summary>
     public static void Write(IBufferWriter<byte> body, ClusterVersionList list, string includeObject, DateTimeOffset now, string apiVersion)
     {
-        ReadOnlySpan<byte> empty = ApiJson.Serialize(ClusterPrinter.ToTable([], list.Metadata, includeObject, true, now, apiVersion));
-        if (!empty.EndsWith(EmptyRows)) throw new InvalidOperationException("Table no longer ends with its rows");
-        var at = empty.Length - EmptyRows.Length + 1;
-        body.Write(empty[..at]);
+        var (empty, at) = Frame(list.Metadata, includeObject, withColumns: true, now, apiVersion);
+        body.Write(empty.AsSpan(0, at));
         using var json = new Utf8JsonWriter(body, WriterOptions);
         for (var i = 0; i < list.Items.Count; i++)
         {
             if (i > 0) body.Write(","u8);
             WriteRow(body, json, list.Items[i], includeObject, now);
         }
-        body.Write(empty[at..]);
+        body.Write(empty.AsSpan(at));
     }
 
-    private static void WriteRow(IBufferWriter<byte> body, Utf8JsonWriter json, SharedCluster version, string includeObject, DateTimeOffset now)
+    /// <summary>
+    /// The bytes of the one-row Table of <paramref name="version"/> (a single-object GET, a watch event's object), as
+    /// the serializer writes <see cref="ClusterPrinter.ToTable"/> of the decoded object with the object's resourceVersion
+    /// as the Table's. Returns the row read from the bytes, or null when the row came from the decoded object.
+    /// </summary>
+    public static ClusterRow? WriteOne(IBufferWriter<byte> body, SharedCluster version, string includeObject, bool withColumns,
+        DateTimeOffset now, string apiVersion)
+    {
+        var (empty, at) = Frame(new ListMeta { ResourceVersion = version.ResourceVersion }, includeObject, withColumns, now, apiVersion);
+        body.Write(empty.AsSpan(0, at));
+        using var json = new Utf8JsonWriter(body, WriterOptions);
+        var row = WriteRow(body, json, version, includeObject, now);
+        body.Write(empty.AsSpan(at));
+        return row;
+    }
+
+    // The serializer's Table without rows, and where its rows go (just after the rows' '[').
+    private static (byte[] Empty, int At) Frame(ListMeta meta, string includeObject, bool withColumns, DateTimeOffset now, string apiVersion)
+    {
+        var empty = ApiJson.Serialize(ClusterPrinter.ToTable([], meta, includeObject, withColumns, now, apiVersion));
+        if (!empty.AsSpan().EndsWith(EmptyRows)) throw new InvalidOperationException("Table no longer ends with its rows");
+        return (empty, empty.Length - EmptyRows.Length + 1);
+    }
+
+    private static ClusterRow? WriteRow(IBufferWriter<byte> body, Utf8JsonWriter json, SharedCluster version, string includeObject, DateTimeOffset now)
     {
         json.Reset(body);
         var unversioned = version.Unversioned;
@@ -59,7 +90,7 @@ public static class TableEncoding
         {
             JsonSerializer.Serialize(json, ClusterPrinter.Row(version.Object, includeObject, now), ApiJson.Options);
             json.Flush();
-            return;
+            return null;
         }
         json.WriteStartObject();
         json.WriteStartArray("cells"u8);
@@ -82,6 +113,7 @@ public static class TableEncoding
                 break;
         }
         body.Write("}"u8);
+        return row;
     }
 
     private static byte[] PartialFrame()

@@ -53,6 +53,9 @@ public sealed class SharedCluster
     /// <summary>metadata.labels, for selectors without decoding the object; read-only.</summary>
     public IReadOnlyDictionary<string, string>? Labels { get; }
 
+    /// <summary>metadata.resourceVersion as the wire JSON has it, without decoding the object.</summary>
+    public string? ResourceVersion => _object is not null ? _object.Metadata.ResourceVersion : Domain.Meta.ResourceVersion.Format(_revision);
+
     /// <summary>
     /// The object. A version from storage decodes a new copy on every call (the cache keeps only its bytes), so a
     /// caller that needs it more than once keeps the copy it got.

@@ -19,8 +19,10 @@
 # Environment: OBJECTS (3000), REQUESTS (2000) and CONCURRENCY (16) per operation, LIST_ALL_REQUESTS (100, also for
 # the rows of one client listing all: without and with gzip, and as a Table),
 # WATCHERS (1000; 0 skips the fan-out), UPDATES (20), FANOUT_HTTP2 (1: the watchers share HTTP/2 connections, 100
-# streams each, as one client-go process's watches do; default one HTTP/1.1 connection per watcher), WARMUP (300: requests of each kind, two rounds, before measuring;
-# 0 measures a cold server), EXTRA_ARGS passed to `clusterregistry standalone`. Figures only; nothing asserts.
+# streams each, as one client-go process's watches do; default one HTTP/1.1 connection per watcher), FANOUT_WARMUP (10
+# updates the watchers receive before the measured ones, so the fan-out path is compiled; 0 measures it cold), WARMUP (300: requests of each kind, two rounds, before measuring;
+# 0 measures a cold server), FANOUT_ONLY (1: only the fan-out row, after the objects are stored; no warm-up),
+# EXTRA_ARGS passed to `clusterregistry standalone`. Figures only; nothing asserts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OBJECTS=${OBJECTS:-3000}
@@ -31,6 +33,8 @@ WATCHERS=${WATCHERS:-1000}
 UPDATES=${UPDATES:-20}
 BACKENDS=${BACKENDS:-embedded}
 WARMUP=${WARMUP:-300}
+FANOUT_ONLY=${FANOUT_ONLY:-0}
+[ "$FANOUT_ONLY" = 1 ] && WARMUP=0
 command -v hey >/dev/null || { echo "bench: needs hey (apt-get install hey)" >&2; exit 2; }
 
 pids=(); containers=(); dirs=()
@@ -149,6 +153,7 @@ run_backend() {
   fi
 
   echo "--- $backend ($stored objects stored)"
+  if [ "$FANOUT_ONLY" != 1 ]; then
   # The ceiling again, right before this backend's rows: the machine's load moves during a run.
   row "bare Kestrel 1 KB JSON" "$(ceiling)"
   row "GET one object" "$(measure "$REQUESTS" -H "$auth" "$base/target")"
@@ -170,6 +175,7 @@ run_backend() {
   row "apply (a change to each)" "$(load PATCH "$base/apply-{i}?fieldManager=bench" application/apply-patch+yaml "${apply/ROUND/2}")"
   row "delete" "$(load DELETE "$base/apply-{i}" "" "")"
   row "RSS after the requests" "$(awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' "/proc/$server/status")"
+  fi
   if [ "$WATCHERS" -gt 0 ]; then
     # The watchers' client does not spin for work: on 2 cores its thread pool's spinning took CPU from the server.
     row "watch fan-out" "$(DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet "$tool" fanout "$url" "$token" "$WATCHERS" "$UPDATES" "$server" 2>"$data/fanout.err" | sed 's/^fanout //')"

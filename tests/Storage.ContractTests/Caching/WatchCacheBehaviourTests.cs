@@ -108,6 +108,30 @@ public sealed class WatchCacheBehaviourTests : IAsyncLifetime
         Assert.Equal(rec.Events.Skip(1).Take(buffered.Count).ToList(), buffered);
     }
 
+    /// <summary>
+    /// A watcher waiting for its next event whose watch is cancelled (its client left) ends at once, not when the next
+    /// event wakes it: until it ends it stays subscribed and holds its queue. The others go on.
+    /// </summary>
+    [Fact]
+    public async Task WaitingWatcher_WhoseWatchIsCancelled_EndsWithoutAnotherEvent_AndOthersGoOn()
+    {
+        await using var cache = await CacheAsync(new WatchCacheOptions());
+        var start = await cache.CurrentRevisionAsync(Ct);
+        var rec = new Recorder(cache, Ct);
+        await using var leaving = new WatchReader(cache, Prefix, start);
+        await using var reading = new WatchReader(cache, Prefix, start);
+        await rec.CreateAsync("clusters/first", "first");
+        Assert.Equal(rec.Events[0], Ev.From(await leaving.NextAsync()));
+        Assert.Equal(rec.Events[0], Ev.From(await reading.NextAsync()));
+
+        leaving.BeginNext();
+        leaving.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving.NextOrEndAsync());
+
+        await rec.CreateAsync("clusters/second", "second");
+        Assert.Equal(rec.Events[1], Ev.From(await reading.NextAsync()));
+    }
+
     [Fact]
     public async Task WatchFromBeforeTheWindow_IsExpired_AndFromInsideItReplaysEveryLaterEvent()
     {

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Threading.Channels;
 using ClusterRegistry.Application.Abstractions;
 using Microsoft.Extensions.Logging;
 
@@ -224,11 +223,10 @@ public sealed partial class CachedStorage
 
     // ---------------------------------------------------------------- watchers
 
-    private sealed class Watcher(StorageEvent[] replay, Channel<StorageEvent> live)
+    private sealed class Watcher(StorageEvent[] replay, WatcherQueue live)
     {
         public StorageEvent[] Replay { get; } = replay;
-        public Channel<StorageEvent> Channel { get; } = live;
-        public ChannelReader<StorageEvent> Live => Channel.Reader;
+        public WatcherQueue Live { get; } = live;
     }
 
     /// <summary>A watcher replaying the window after <paramref name="afterRevision"/>; null while the cache re-lists.</summary>
@@ -246,12 +244,7 @@ public sealed partial class CachedStorage
                 if (_window[mid].Revision <= afterRevision) lo = mid + 1; else hi = mid;
             }
             var replay = _window.GetRange(lo, _window.Count - lo).ToArray();
-            var watcher = new Watcher(replay, Channel.CreateBounded<StorageEvent>(new BoundedChannelOptions(_options.WatcherBuffer)
-            {
-                SingleReader = true,
-                SingleWriter = true,
-                FullMode = BoundedChannelFullMode.Wait,
-            }));
+            var watcher = new Watcher(replay, new WatcherQueue(_options.WatcherBuffer));
             _watchers.Add(watcher);
             return watcher;
         }
@@ -267,8 +260,8 @@ public sealed partial class CachedStorage
     {
         for (var i = _watchers.Count - 1; i >= 0; i--)
         {
-            if (_watchers[i].Channel.Writer.TryWrite(e)) continue;
-            _watchers[i].Channel.Writer.TryComplete();
+            if (_watchers[i].Live.TryWrite(e)) continue;
+            _watchers[i].Live.Complete();
             _watchers.RemoveAt(i);
         }
     }
@@ -277,7 +270,7 @@ public sealed partial class CachedStorage
     {
         lock (_gate)
         {
-            foreach (var w in _watchers) w.Channel.Writer.TryComplete(cause);
+            foreach (var w in _watchers) w.Live.Complete(cause);
             _watchers.Clear();
         }
     }

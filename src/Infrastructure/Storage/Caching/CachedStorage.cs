@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using ClusterRegistry.Application.Abstractions;
 using Microsoft.Extensions.Logging;
 
@@ -218,6 +217,7 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
         finally
         {
             Unsubscribe(watcher);
+            watcher.Live.Dispose();
         }
         // The cache is listing again (its upstream fell behind a compaction): the store carries this watch on from the
         // last event delivered, or answers Expired if its history no longer reaches back that far.
@@ -227,7 +227,10 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
 
     private enum Next { Ready, Ended, Relisted }
 
-    private static async ValueTask<Next> NextAsync(ChannelReader<StorageEvent> live, CancellationToken ct)
+    // Pooled: a watcher usually waits here for every event, and an ordinary async ValueTask method allocates its
+    // state machine each time it waits.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<Next> NextAsync(WatcherQueue live, CancellationToken ct)
     {
         try
         {

@@ -44,7 +44,7 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
         }
 
         yield return ClusterWatchEvent.Live;
-        await using var events = Stream(from, ct).GetAsyncEnumerator(ct);
+        await using var events = new StorageWatch(storage, from, failures, ct);
         var last = from;
         var lastBookmark = from;
         var signal = p.AllowWatchBookmarks ? options.Clock.Register() : null;
@@ -90,14 +90,14 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
                     }
                 }
                 if (!await next) yield break;
-                var item = events.Current;
-                if (item.Error is not null)
+                if (events.Error is { } error)
                 {
-                    yield return item.Error;
+                    yield return error;
                     yield break;
                 }
-                last = item.Event!.Revision;
-                if (Translate(item.Event, selection) is { } translated)
+                var e = events.Current!;
+                last = e.Revision;
+                if (Translate(e, selection) is { } translated)
                     yield return translated;
             }
         }
@@ -114,40 +114,6 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
                     try { await next; } catch (OperationCanceledException) { } catch (StorageException) { }
                 }
             }
-        }
-    }
-
-    private sealed record Item(StorageEvent? Event, ClusterWatchEvent? Error);
-
-    // Storage errors become one ERROR event; C# cannot yield inside a catch, hence the wrapper.
-    private async IAsyncEnumerable<Item> Stream(long from, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var e = storage.WatchAsync(ClusterKeys.Prefix, from, ct).GetAsyncEnumerator(ct);
-        while (true)
-        {
-            Item? next;
-            try
-            {
-                next = await e.MoveNextAsync() ? new Item(e.Current, null) : null;
-            }
-            catch (StorageException ex) when (ex.Code is StorageErrorCode.Unreachable or StorageErrorCode.Timeout)
-            {
-                // Storage lost under a running watch: end the stream as kube-apiserver does; the client re-watches
-                // from its last resourceVersion and gets every event or a 410, never a gap. The client sees a clean
-                // end, so the cause is only in the log.
-                failures.Failed("watch", ex);
-                next = null;
-            }
-            catch (StorageException ex)
-            {
-                var status = ex.Code == StorageErrorCode.Expired
-                    ? ApiErrors.Expired($"too old resource version: {from} ({ex.CurrentRevision})").ToStatus()
-                    : StorageErrors.Interpret(ex, "", "watch").ToStatus();
-                next = new Item(null, new ClusterWatchEvent(WatchEventType.Error, null, status));
-            }
-            if (next is null) yield break;
-            yield return next;
-            if (next.Error is not null) yield break;
         }
     }
 

@@ -20,7 +20,8 @@ namespace ClusterRegistry.Api.Observability;
 /// thousand reads the process kept ~10 MiB of freed glibc arenas (OpenSSL's and SQLite's buffers, per thread) and a
 /// few MiB of GC regions over its live heap (ADR-035-embedded-store-without-ef-core). Once the process has
 /// allocated <see cref="BurstAllocation"/> since the last return and then allocates next to nothing for
-/// <see cref="Quiet"/>, the same return runs: never under load (a busy server keeps allocating), at most once per burst.
+/// <see cref="Quiet"/>, the same return runs: never under load (a busy server keeps allocating), at most once per burst,
+/// only after a busy spell (not after a slow trickle) and at most once every few minutes.
 /// </remarks>
 public sealed class MemoryReturner(ILogger<MemoryReturner> log, TimeProvider time) : BackgroundService
 {
@@ -32,6 +33,18 @@ public sealed class MemoryReturner(ILogger<MemoryReturner> log, TimeProvider tim
 
     /// <summary>Allocation per tick below which the server counts as quiet (an idle server allocates ~30 KB/s).</summary>
     private const long QuietAllocationPerTick = 1L << 20;
+
+    /// <summary>
+    /// Allocation per tick that marks the server as busy: a burst counts only if it ended (went quiet) within
+    /// <see cref="BurstRecency"/> of such a tick, so a steady trickle (probes, scrapes, bookmarks) that adds up to
+    /// <see cref="BurstAllocation"/> over minutes never triggers a full collection.
+    /// </summary>
+    private const long BusyAllocationPerTick = 8L << 20;
+
+    private static readonly TimeSpan BurstRecency = TimeSpan.FromSeconds(60);
+
+    /// <summary>Least time between two returns after request bursts: a server with frequent bursts is better left alone.</summary>
+    private static readonly TimeSpan BurstGap = TimeSpan.FromMinutes(5);
 
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PoolEvicted = TimeSpan.FromSeconds(60);
@@ -54,12 +67,14 @@ public sealed class MemoryReturner(ILogger<MemoryReturner> log, TimeProvider tim
         var allocated = GC.GetTotalAllocatedBytes();
         var returnedAt = allocated;
         var quietTicks = 0;
+        long? busyAt = null, burstReturnedAt = null;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var now = GC.GetTotalAllocatedBytes();
                 quietTicks = now - allocated < QuietAllocationPerTick ? quietTicks + 1 : 0;
+                if (now - allocated >= BusyAllocationPerTick) busyAt = time.GetTimestamp();
                 allocated = now;
                 var cut = Volatile.Read(ref _cut);
                 if (cut >= BurstThreshold && time.GetElapsedTime(Volatile.Read(ref _lastCut)) >= Quiet)
@@ -69,10 +84,13 @@ public sealed class MemoryReturner(ILogger<MemoryReturner> log, TimeProvider tim
                     returnedAt = GC.GetTotalAllocatedBytes();
                     secondPassAt = time.GetTimestamp();
                 }
-                else if (cut < BurstThreshold && now - returnedAt >= BurstAllocation && quietTicks * Tick >= Quiet)
+                else if (cut < BurstThreshold && now - returnedAt >= BurstAllocation && quietTicks * Tick >= Quiet
+                    && busyAt is { } busy && time.GetElapsedTime(busy) <= BurstRecency
+                    && (burstReturnedAt is not { } last || time.GetElapsedTime(last) >= BurstGap))
                 {
                     Return($"a burst of requests ({(now - returnedAt) >> 20} MiB allocated)");
                     returnedAt = GC.GetTotalAllocatedBytes();
+                    burstReturnedAt = time.GetTimestamp();
                 }
                 else if (secondPassAt is { } at && time.GetElapsedTime(at) >= PoolEvicted)
                 {

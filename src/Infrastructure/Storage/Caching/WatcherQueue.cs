@@ -66,16 +66,19 @@ internal sealed class WatcherQueue : IValueTaskSource<bool>, IDisposable
     /// </summary>
     public ValueTask<bool> WaitToReadAsync(CancellationToken ct)
     {
+        // Registered before the lock, not under it: a token cancelled meanwhile runs the callback inline, which must
+        // find no wait armed (and does nothing), so the check under the lock below sees the cancellation instead of
+        // arming a wait nobody would end.
+        if (!_token.CanBeCanceled && ct.CanBeCanceled)
+        {
+            _token = ct;
+            _registration = ct.UnsafeRegister(static s => ((WatcherQueue)s!).Cancelled(), this);
+        }
         lock (_lock)
         {
             if (ct.IsCancellationRequested) return ValueTask.FromCanceled<bool>(ct);
             if (_items.Count > 0) return new ValueTask<bool>(true);
             if (_completed) return _error is null ? new ValueTask<bool>(false) : ValueTask.FromException<bool>(_error);
-            if (!_token.CanBeCanceled && ct.CanBeCanceled)
-            {
-                _token = ct;
-                _registration = ct.UnsafeRegister(static s => ((WatcherQueue)s!).Cancelled(), this);
-            }
             _wait.Reset();
             _waiting = true;
             return new ValueTask<bool>(this, _wait.Version);

@@ -25,6 +25,7 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
     private const int EventBatch = RelationalWatch.EventBatch;
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _connectionString;
+    private readonly bool _multiplexing;
 
     /// <summary>The listener's: unpooled (its connection lives as long as it works), named so an operator can find it.</summary>
     private readonly string _listenerConnectionString;
@@ -39,6 +40,7 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
     {
         _dataSource = dataSource;
         _connectionString = connectionString;
+        _multiplexing = new NpgsqlConnectionStringBuilder(connectionString).Multiplexing;
         _listenerConnectionString = new NpgsqlConnectionStringBuilder(connectionString)
         {
             Pooling = false,
@@ -258,7 +260,8 @@ public sealed partial class PostgresStorage : IObjectStorage, IAsyncDisposable
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
             await using var command = new NpgsqlCommand(CurrentRevisionSql, connection);
             // Prepared once per physical connection; Npgsql finds it again by its text on the next use of that connection.
-            await command.PrepareAsync(ct);
+            // Npgsql refuses explicit preparation on a multiplexing data source: there the statement runs unprepared.
+            if (!_multiplexing) await command.PrepareAsync(ct);
             return await command.ExecuteScalarAsync(ct) is long revision
                 ? revision
                 : throw new StorageException(StorageErrorCode.Unreachable, "", "the store_state row is missing");

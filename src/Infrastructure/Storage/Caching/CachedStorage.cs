@@ -118,9 +118,7 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
         // Only the upstream loop marks the cache live: a reader that did would undo the loop's "broken".
         if (Volatile.Read(ref _state) is { } state && state.Revision >= current) return state;
         if (!_live) return null;
-        if (await WaitForAsync(current, ct)) return Volatile.Read(ref _state);
-        FellBehind(current);
-        return null;
+        return await WaitOrFallBehindAsync(current, ct);
     }
 
     /// <summary>
@@ -157,6 +155,12 @@ public sealed partial class CachedStorage : IObjectStorage, IStorageHealth, IAsy
         if (!_live || Volatile.Read(ref _state) is not { } state) return null;
         if (state.Revision >= revision) return state;
         if (state.Revision < Volatile.Read(ref _behind)) return null;
+        return await WaitOrFallBehindAsync(revision, ct);
+    }
+
+    /// <summary>The cached state once the upstream reaches <paramref name="revision"/>; null, and the cache marked behind, when it does not in time.</summary>
+    private async ValueTask<CacheState?> WaitOrFallBehindAsync(long revision, CancellationToken ct)
+    {
         if (await WaitForAsync(revision, ct)) return Volatile.Read(ref _state);
         FellBehind(revision);
         return null;

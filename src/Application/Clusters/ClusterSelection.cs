@@ -28,7 +28,7 @@ public sealed class ClusterSelection
 
     private bool Matches(string? name, IReadOnlyDictionary<string, string>? labels) =>
         Labels.Matches(labels)
-        && Fields.Matches(field => field switch
+        && Fields.Matches(name, static (field, name) => field switch
         {
             "metadata.name" => name,
             "metadata.namespace" => "",

@@ -1,5 +1,6 @@
 using System.Buffers;
 using ClusterRegistry.Application.Abstractions;
+using ClusterRegistry.Application.Clusters.Queries.WatchClusters;
 using ClusterRegistry.Domain.Clusters;
 using ClusterRegistry.Domain.Meta;
 
@@ -128,6 +129,31 @@ public sealed class SharedCluster
         {
             writer.Write(stored[start..]);
         }
+    }
+
+    // This version's live watch events (ADDED, MODIFIED, DELETED), each made by the first watcher that reports it and
+    // shared by the rest: one object per event instead of one per event and watcher (an array, made on first use, so a
+    // version nobody watches costs one reference).
+    private ClusterWatchEvent?[]? _events;
+
+    /// <summary>The watch event of <paramref name="type"/> (ADDED, MODIFIED or DELETED) with this version, one instance for every watcher.</summary>
+    internal ClusterWatchEvent WatchEvent(string type)
+    {
+        var slot = type switch
+        {
+            WatchEventType.Added => 0,
+            WatchEventType.Modified => 1,
+            WatchEventType.Deleted => 2,
+            _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not an event with an object"),
+        };
+        var events = Volatile.Read(ref _events);
+        if (events is null)
+        {
+            Interlocked.CompareExchange(ref _events, new ClusterWatchEvent?[3], null);
+            events = _events!;
+        }
+        // Racing first watchers may each make one; either is the same immutable event, and one stays.
+        return Volatile.Read(ref events[slot]) ?? (events[slot] = new ClusterWatchEvent(type, this));
     }
 
     /// <summary>The shared version of a stored object (decoded once per <see cref="StoredObject"/> instance).</summary>

@@ -29,11 +29,19 @@ public sealed class FieldSelector
     public bool IsEmpty => Requirements.Count == 0;
 
     /// <summary>True when every term holds; a field the getter does not know reads as the empty string, as upstream.</summary>
-    public bool Matches(Func<string, string?> getField)
+    public bool Matches(Func<string, string?> getField) => Matches(getField, static (field, get) => get(field));
+
+    /// <summary>
+    /// <see cref="Matches(Func{string, string?})"/> with the getter's state passed in, so a static getter needs no
+    /// closure: a watch's selector is matched once per event and watcher.
+    /// </summary>
+    public bool Matches<TState>(TState state, Func<string, TState, string?> getField)
     {
-        foreach (var r in Requirements)
+        // Indexed, not foreach: enumerating the interface allocates an enumerator on every call.
+        for (var i = 0; i < Requirements.Count; i++)
         {
-            var actual = getField(r.Field) ?? "";
+            var r = Requirements[i];
+            var actual = getField(r.Field, state) ?? "";
             if (string.Equals(actual, r.Value, StringComparison.Ordinal) != r.Equal) return false;
         }
         return true;

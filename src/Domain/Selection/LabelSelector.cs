@@ -55,8 +55,8 @@ public sealed record LabelRequirement(string Key, LabelOperator Operator, IReadO
 
     private bool HasValue(string value)
     {
-        foreach (var v in Values)
-            if (string.Equals(v, value, StringComparison.Ordinal)) return true;
+        for (var i = 0; i < Values.Count; i++)
+            if (string.Equals(Values[i], value, StringComparison.Ordinal)) return true;
         return false;
     }
 
@@ -118,8 +118,9 @@ public sealed class LabelSelector
 
     public bool Matches(IReadOnlyDictionary<string, string>? labels)
     {
-        foreach (var r in Requirements)
-            if (!r.Matches(labels)) return false;
+        // Indexed, not foreach: enumerating the interface allocates an enumerator, and a watch matches each event.
+        for (var i = 0; i < Requirements.Count; i++)
+            if (!Requirements[i].Matches(labels)) return false;
         return true;
     }
 

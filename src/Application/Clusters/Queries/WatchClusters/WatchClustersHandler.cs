@@ -132,12 +132,13 @@ public sealed class WatchClustersHandler(IObjectStorage storage, WatchOptions op
             : SharedCluster.Of(e.Previous()!);
         var curMatches = current is not null && selection.Matches(current);
         var prevMatches = e.PrevValue is not null && (selection.IsEverything && e.Type != StorageEventType.Deleted || selection.Matches(Previous()));
+        // The events are the versions' shared ones: the watch cache hands every watcher the same versions.
         return e.Type switch
         {
-            StorageEventType.Deleted => prevMatches ? new ClusterWatchEvent(WatchEventType.Deleted, Previous()) : null,
-            _ when curMatches && prevMatches => new ClusterWatchEvent(WatchEventType.Modified, current),
-            _ when curMatches => new ClusterWatchEvent(WatchEventType.Added, current),
-            _ when prevMatches => new ClusterWatchEvent(WatchEventType.Deleted, Previous()),
+            StorageEventType.Deleted => prevMatches ? Previous().WatchEvent(WatchEventType.Deleted) : null,
+            _ when curMatches && prevMatches => current!.WatchEvent(WatchEventType.Modified),
+            _ when curMatches => current!.WatchEvent(WatchEventType.Added),
+            _ when prevMatches => Previous().WatchEvent(WatchEventType.Deleted),
             _ => null,
         };
     }

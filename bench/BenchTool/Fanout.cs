@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
@@ -42,33 +41,96 @@ public static class Fanout
 
         var rssBefore = serverPid > 0 ? RssKiB(serverPid) : 0;
         var clock = Stopwatch.StartNew();
-        var arrivals = new ConcurrentDictionary<string, ConcurrentBag<double>>();
+        var warmup = int.TryParse(Environment.GetEnvironmentVariable("FANOUT_WARMUP"), out var w) ? w : 10;
+        // Each watcher reads both rounds of warm-up updates and the measured ones.
+        var arrivals = new Arrivals(watchers, 2 * warmup + updates + 16);
         using var stop = new CancellationTokenSource();
         var ready = new CountdownEvent(watchers);
         var tasks = new List<Task>();
-        for (var i = 0; i < watchers; i++)
-            tasks.Add(Task.Run(() => WatchAsync(http, $"{collection}?watch=1&resourceVersion={startRv}&fieldSelector=metadata.name%3D{name}", clock, arrivals, ready, stop.Token)));
+        var watchUrl = $"{collection}?watch=1&resourceVersion={startRv}&fieldSelector=metadata.name%3D{name}";
+        // Over HTTP/2 the watchers are read by Http2Watches unless FANOUT_CLIENT=httpclient: HttpClient's cost per
+        // event on this client's side of the shared cores was larger than the server's (see Http2Watches).
+        var connections = new List<Http2Watches>();
+        if (http2 && Environment.GetEnvironmentVariable("FANOUT_CLIENT") != "httpclient")
+        {
+            const int StreamsPerConnection = 100;
+            for (var first = 0; first < watchers; first += StreamsPerConnection)
+            {
+                var connection = await Http2Watches.ConnectAsync(new Uri(url), clock, stop.Token);
+                connections.Add(connection);
+                for (var i = first; i < Math.Min(watchers, first + StreamsPerConnection); i++)
+                    await connection.OpenAsync(2 * (i - first) + 1, new Uri(watchUrl), token, arrivals.Log(i), ok =>
+                    {
+                        if (ok) Interlocked.Increment(ref _opened);
+                        else Console.Error.WriteLine("fanout: a watch did not start");
+                        ready.Signal();
+                    }, stop.Token);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < watchers; i++)
+            {
+                var log = arrivals.Log(i);
+                tasks.Add(Task.Run(() => WatchAsync(http, watchUrl, clock, log, ready, stop.Token)));
+            }
+        }
         if (!ready.Wait(TimeSpan.FromMinutes(3))) Console.Error.WriteLine($"fanout: only {watchers - ready.CurrentCount} watchers connected");
         var opened = Volatile.Read(ref _opened);
 
-        // Warm-up, not measured (FANOUT_WARMUP updates, 10 by default; 0 measures the cold path): the fan-out path's
-        // code is only run once the watchers are open, and without these updates the first measured ones ran it
-        // while the JIT was still compiling and re-compiling it (a fifth of the server's CPU was in the JIT), as the
-        // other rows' warm-up avoids for theirs.
-        var warmup = int.TryParse(Environment.GetEnvironmentVariable("FANOUT_WARMUP"), out var w) ? w : 10;
-        var warmed = new List<string>();
-        for (var u = 0; u < warmup; u++)
+        // Warm-up, not measured, so the measured updates find the server as a long-running one is, with its code
+        // compiled at its final tier: without it a fifth to a half of the server's CPU samples in the measured updates
+        // were the runtime's tiered compilation. In three steps:
+        // 1. FANOUT_WARMUP updates (10 by default; 0 measures the cold path) run the fan-out path once the watchers
+        //    are open.
+        // 2. FANOUT_WRITE_WARMUP merge patches of another object (1,000 by default) run the write path, which the
+        //    measured updates take too: with step 1 alone a server that had served no other requests (FANOUT_ONLY)
+        //    compiled ~1,200 methods of it during the measured updates.
+        // 3. The server is left to settle, and step 1 runs again: the runtime only starts counting calls towards the
+        //    final tier once nothing new has been compiled for a while, so the fan-out path's last recompilation came
+        //    in the first measured update when step 1 ran only while step 2's code was still being compiled.
+        var writeWarmup = int.TryParse(Environment.GetEnvironmentVariable("FANOUT_WRITE_WARMUP"), out var ww) ? ww : 1000;
+        var round = 0;
+        async Task WarmFanoutAsync()
         {
-            var response = await http.PatchAsync($"{collection}/{name}",
-                new StringContent("{\"metadata\":{\"annotations\":{\"warmup\":\"" + u + "\"}}}", Encoding.UTF8, "application/merge-patch+json"));
-            response.EnsureSuccessStatusCode();
-            warmed.Add(RvOf(await response.Content.ReadAsStringAsync()));
-            await Task.Delay(100);
+            var warmed = new List<long>();
+            for (var u = 0; u < warmup; u++)
+            {
+                using var response = await http.PatchAsync($"{collection}/{name}",
+                    new StringContent("{\"metadata\":{\"annotations\":{\"warmup\":\"" + round + "-" + u + "\"}}}", Encoding.UTF8, "application/merge-patch+json"));
+                response.EnsureSuccessStatusCode();
+                warmed.Add(long.Parse(RvOf(await response.Content.ReadAsStringAsync())));
+                await Task.Delay(100);
+            }
+            round++;
+            var warmDeadline = DateTime.UtcNow.AddSeconds(30);
+            while (warmup > 0 && DateTime.UtcNow < warmDeadline && arrivals.Count(warmed) < (long)opened * warmup)
+                await Task.Delay(100);
         }
-        var warmDeadline = DateTime.UtcNow.AddSeconds(30);
-        while (warmup > 0 && DateTime.UtcNow < warmDeadline && warmed.Sum(rv => arrivals.TryGetValue(rv, out var b) ? b.Count : 0) < (long)opened * warmup)
-            await Task.Delay(100);
-        if (warmup > 0) await Task.Delay(TimeSpan.FromSeconds(2));
+        // Until the server is idle (under 5 % of a core over half a second, at most 30 s): the runtime recompiles hot
+        // methods on a background thread for a while after they first run, and that CPU is not the fan-out's.
+        async Task SettleServerAsync()
+        {
+            if (serverPid > 0) Console.Error.WriteLine($"fanout: server settled after {await SettleAsync(serverPid):F1} s");
+        }
+        await WarmFanoutAsync();
+        if (writeWarmup > 0)
+        {
+            var other = name + "-w";
+            (await http.PostAsync(collection, Json("{\"apiVersion\":\"clusterregistry.k8s.io/v1alpha1\",\"kind\":\"Cluster\",\"metadata\":{\"name\":\"" + other + "\"}}"))).EnsureSuccessStatusCode();
+            for (var i = 0; i < writeWarmup; i++)
+            {
+                using var response = await http.PatchAsync($"{collection}/{other}",
+                    new StringContent("{\"metadata\":{\"annotations\":{\"warmup\":\"" + i + "\"}}}", Encoding.UTF8, "application/merge-patch+json"));
+                response.EnsureSuccessStatusCode();
+            }
+        }
+        if (warmup > 0)
+        {
+            await SettleServerAsync();
+            await WarmFanoutAsync();
+        }
+        await SettleServerAsync();
         // FANOUT_READY_FILE is created once the watchers are open and warm, so a profiler can attach for the measured updates only.
         if (Environment.GetEnvironmentVariable("FANOUT_READY_FILE") is { Length: > 0 } readyFile) await File.WriteAllTextAsync(readyFile, "");
 
@@ -78,21 +140,31 @@ public static class Fanout
         // This process's CPU too: on a 2-core host the watchers' client competes with the server for the cores, so
         // its cost per event bounds the latencies as much as the server's does.
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var written = new Dictionary<string, double>();
+        // Nor does its garbage collector pause it while it reads the measured events: HttpClient's HTTP/2 streams take
+        // a fresh receive buffer for most events, and without this the client collected 16 times in the measured
+        // updates, each pause (~20 ms, its 3,000 streams' buffers to trace) delaying every watcher's read alike: a
+        // delay of this client that would be counted as the server's. Reported below when it happens anyway.
+        var noGc = StartNoGcRegion();
+        var clientPauseBefore = GC.GetTotalPauseDuration();
+        var clientGcsBefore = GC.CollectionCount(0);
+        var written = new Dictionary<long, double>();
         for (var u = 0; u < updates; u++)
         {
             var response = await http.PatchAsync($"{collection}/{name}",
                 new StringContent("{\"metadata\":{\"annotations\":{\"update\":\"" + u + "\"}}}", Encoding.UTF8, "application/merge-patch+json"));
             var at = clock.Elapsed.TotalMilliseconds;
             response.EnsureSuccessStatusCode();
-            written[RvOf(await response.Content.ReadAsStringAsync())] = at;
+            written[long.Parse(RvOf(await response.Content.ReadAsStringAsync()))] = at;
             await Task.Delay(100);
         }
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (DateTime.UtcNow < deadline && written.Keys.Sum(rv => arrivals.TryGetValue(rv, out var b) ? b.Count : 0) < (long)opened * updates)
+        while (DateTime.UtcNow < deadline && arrivals.Count(written.Keys) < (long)opened * updates)
             await Task.Delay(100);
         var cpuTicks = serverPid > 0 ? CpuTicks(serverPid) - cpuBefore : 0;
         var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore;
+        var clientPause = GC.GetTotalPauseDuration() - clientPauseBefore;
+        var clientGcs = GC.CollectionCount(0) - clientGcsBefore;
+        if (noGc && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
         var rssWith = serverPid > 0 ? RssKiB(serverPid) : 0;
         // FANOUT_HOLD_SECONDS keeps the watchers open after the measurement, to inspect the server (dotnet-gcdump, pmap).
         if (int.TryParse(Environment.GetEnvironmentVariable("FANOUT_HOLD_SECONDS"), out var hold)) await Task.Delay(TimeSpan.FromSeconds(hold));
@@ -100,30 +172,31 @@ public static class Fanout
             ? $"  server RSS {rssWith / 1024} MiB ({(rssWith - rssBefore) / opened} KiB per watcher over {rssBefore / 1024} MiB before)"
             : "";
         await stop.CancelAsync();
+        foreach (var connection in connections) await connection.DisposeAsync();
 
         var latencies = new List<double>();
         foreach (var (rv, at) in written)
-            if (arrivals.TryGetValue(rv, out var bag)) latencies.AddRange(bag.Select(t => Math.Max(0, t - at)));
+            latencies.AddRange(arrivals.Of(rv).Select(t => Math.Max(0, t - at)));
         latencies.Sort();
         // FANOUT_DETAIL names a file for each update's own p50/p99/max: with 20 updates the overall p99 is set by the
         // slowest deliveries of one or two updates (the first after the watchers opened, a GC), which this shows.
         if (Environment.GetEnvironmentVariable("FANOUT_DETAIL") is { Length: > 0 } detail)
             await File.WriteAllLinesAsync(detail, written.Select((w, u) =>
             {
-                var own = arrivals.TryGetValue(w.Key, out var b) ? b.Select(t => Math.Max(0, t - w.Value)).Order().ToList() : [];
+                var own = arrivals.Of(w.Key).Select(t => Math.Max(0, t - w.Value)).Order().ToList();
                 return own.Count == 0 ? $"update {u}: none delivered"
-                    : $"update {u}: delivered {own.Count} p50 {own[own.Count / 2]:F1} ms p99 {own[Math.Min(own.Count - 1, (int)(0.99 * own.Count))]:F1} ms max {own[^1]:F1} ms";
+                    : $"update {u}: delivered {own.Count} first {own[0]:F1} ms p50 {own[own.Count / 2]:F1} ms p99 {own[Math.Min(own.Count - 1, (int)(0.99 * own.Count))]:F1} ms max {own[^1]:F1} ms";
             }));
         double P(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
         var cpu = serverPid > 0 && latencies.Count > 0 ? $"  server CPU {cpuTicks * 1_000_000.0 / TicksPerSecond / latencies.Count:F0} us per delivered event" : "";
-        if (latencies.Count > 0) cpu += $" (client {clientCpu.TotalMicroseconds / latencies.Count:F0} us)";
-        Console.WriteLine($"fanout {watchers} {(http2 ? "HTTP/2" : "HTTP/1.1")} watchers ({opened} open) x {updates} updates: p50 {P(0.5):F1} ms  p99 {P(0.99):F1} ms  delivered {latencies.Count}/{(long)watchers * updates}{cpu}{rss}");
+        if (latencies.Count > 0) cpu += $" (client {clientCpu.TotalMicroseconds / latencies.Count:F0} us, {clientGcs} GCs pausing it {clientPause.TotalMilliseconds:F0} ms)";
+        Console.WriteLine($"fanout {watchers} {(connections.Count > 0 ? "HTTP/2" : http2 ? "HTTP/2 (HttpClient)" : "HTTP/1.1")} watchers ({opened} open) x {updates} updates: p50 {P(0.5):F1} ms  p99 {P(0.99):F1} ms  delivered {latencies.Count}/{(long)watchers * updates}{cpu}{rss}");
         return 0;
     }
 
     private static int _opened;
 
-    private static async Task WatchAsync(HttpClient http, string url, Stopwatch clock, ConcurrentDictionary<string, ConcurrentBag<double>> arrivals,
+    private static async Task WatchAsync(HttpClient http, string url, Stopwatch clock, Arrivals.WatcherLog log,
         CountdownEvent ready, CancellationToken ct)
     {
         var signalled = false;
@@ -138,12 +211,15 @@ public static class Fanout
             // client shares the cores with the server, and decoding each line to a string and a JsonDocument cost
             // about as much CPU per event as the server's whole path.
             await using var body = await response.Content.ReadAsStreamAsync(ct);
+            // Ended by disposing the response, not by a token on each read: every read registering on the one token
+            // the 3,000 watchers share had them contending for its lock (spinning took ~15 % of this client's CPU).
+            await using var end = ct.UnsafeRegister(static r => ((HttpResponseMessage)r!).Dispose(), response);
             var buffer = new byte[16 * 1024];
             var filled = 0;
             while (true)
             {
                 if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-                var n = await body.ReadAsync(buffer.AsMemory(filled), ct);
+                var n = await body.ReadAsync(buffer.AsMemory(filled), CancellationToken.None);
                 if (n == 0) break;
                 var at = clock.Elapsed.TotalMilliseconds;
                 filled += n;
@@ -151,7 +227,7 @@ public static class Fanout
                 int newline;
                 while ((newline = buffer.AsSpan(start, filled - start).IndexOf((byte)'\n')) >= 0)
                 {
-                    arrivals.GetOrAdd(ResourceVersionOf(buffer.AsSpan(start, newline)), _ => []).Add(at);
+                    log.Add(ResourceVersionOf(buffer.AsSpan(start, newline)), at);
                     start += newline + 1;
                 }
                 buffer.AsSpan(start, filled - start).CopyTo(buffer);
@@ -160,6 +236,7 @@ public static class Fanout
             if (!ct.IsCancellationRequested) Console.Error.WriteLine("fanout: the server ended a watch");
         }
         catch (OperationCanceledException) { }
+        catch (Exception e) when (ct.IsCancellationRequested && e is HttpRequestException or IOException or ObjectDisposedException) { }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
             Console.Error.WriteLine($"fanout: watcher failed: {e.Message}{(e.InnerException is { } inner ? " (" + inner.Message + ")" : "")}");
@@ -168,6 +245,41 @@ public static class Fanout
         {
             if (!signalled) ready.Signal();
         }
+    }
+
+    /// <summary>Starts a region without collections as large as the runtime allows (up to 4 GiB); false if none.</summary>
+    private static bool StartNoGcRegion()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        for (var size = 4L << 30; size >= 64L << 20; size /= 2)
+        {
+            try
+            {
+                if (GC.TryStartNoGCRegion(size)) return true;
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                // Larger than this runtime's limit: try half.
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Waits until the server uses under 5 % of one core over 500 ms (at most 30 s); the seconds waited.</summary>
+    private static async Task<double> SettleAsync(int pid)
+    {
+        var waited = Stopwatch.StartNew();
+        var before = CpuTicks(pid);
+        while (waited.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(500);
+            var now = CpuTicks(pid);
+            // 5 % of one core over 0.5 s is 2.5 ticks at 100 ticks per second.
+            if (now - before <= 0.025 * TicksPerSecond) break;
+            before = now;
+        }
+        return waited.Elapsed.TotalSeconds;
     }
 
     /// <summary>The server's resident memory (before the watchers open, and while every one is still open).</summary>
@@ -189,13 +301,15 @@ public static class Fanout
     }
 
     /// <summary>The event object's metadata.resourceVersion (a Cluster has no other field of that name).</summary>
-    private static string ResourceVersionOf(ReadOnlySpan<byte> line)
+    internal static long ResourceVersionOf(ReadOnlySpan<byte> line)
     {
         var key = "\"resourceVersion\":\""u8;
         var at = line.IndexOf(key);
         if (at < 0) throw new InvalidDataException("watch event without a resourceVersion: " + Encoding.UTF8.GetString(line));
         var value = line[(at + key.Length)..];
-        return Encoding.UTF8.GetString(value[..value.IndexOf((byte)'"')]);
+        return System.Buffers.Text.Utf8Parser.TryParse(value, out long rv, out var length) && value[length] == '"'
+            ? rv
+            : throw new InvalidDataException("watch event with a resourceVersion that is not a number: " + Encoding.UTF8.GetString(line));
     }
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");

@@ -21,8 +21,10 @@
 # 20,000, the ceiling 10,700 and 15,700) and CONCURRENCY (16) per operation, LIST_ALL_REQUESTS (100, also for
 # the rows of one client listing all: without and with gzip, and as a Table),
 # WATCHERS (1000; 0 skips the fan-out), UPDATES (20), FANOUT_HTTP2 (1: the watchers share HTTP/2 connections, 100
-# streams each, as one client-go process's watches do; default one HTTP/1.1 connection per watcher), FANOUT_WARMUP (10
-# updates the watchers receive before the measured ones, so the fan-out path is compiled; 0 measures it cold), WARMUP (300: requests of each kind, two rounds, before measuring;
+# streams each, as one client-go process's watches do, read by a minimal HTTP/2 reader, FANOUT_CLIENT=httpclient for
+# HttpClient; default one HTTP/1.1 connection per watcher), FANOUT_WARMUP (10 updates the watchers receive, twice,
+# before the measured ones, so the fan-out path is compiled at its final tier; 0 measures it cold),
+# FANOUT_WRITE_WARMUP (1,000 merge patches between the two, for the write path; ADR-037), WARMUP (300: requests of each kind, two rounds, before measuring;
 # 0 measures a cold server), FANOUT_ONLY (1: only the fan-out row, after the objects are stored; no warm-up),
 # EXTRA_ARGS passed to `clusterregistry standalone`. Figures only; nothing asserts.
 set -euo pipefail

@@ -116,6 +116,11 @@ public sealed class Http2Watches : IAsyncDisposable
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+        catch (Exception e)
+        {
+            // Reported rather than lost with the task: the watches of this connection deliver nothing more.
+            Console.Error.WriteLine($"fanout: an HTTP/2 connection's reader failed: {e.Message}");
+        }
         finally
         {
             lock (_watches)

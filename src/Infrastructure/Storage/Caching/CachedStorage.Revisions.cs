@@ -5,6 +5,8 @@ namespace ClusterRegistry.Infrastructure.Storage.Caching;
 /// call not yet sent (one sent earlier might not reflect a write acknowledged just before the caller asked); up to
 /// <see cref="WatchCacheOptions.RevisionCallsInFlight"/> calls are under way at once, and when one ends the callers who
 /// arrived meanwhile share the next. So a burst of consistent reads costs the store a few calls instead of one each.
+/// The first call of a burst is sent from the back of the thread pool's queue rather than by its first caller, so
+/// the requests already queued join it (ADR-038).
 /// </summary>
 public sealed partial class CachedStorage
 {
@@ -34,20 +36,33 @@ public sealed partial class CachedStorage
                 // behind it (ADR-032 measured no gain from running them inline).
                 var callers = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
                 shared = callers.Task;
+                // Either way the call waits, not sent, for callers to join: sent by the work item queued below, or
+                // by the call in flight when it ends.
+                _nextRevision = callers;
                 if (_revisionCalls < Math.Max(1, _options.RevisionCallsInFlight))
                 {
                     _revisionCalls++;
                     send = callers;
                 }
-                else
-                {
-                    _nextRevision = callers;
-                }
             }
         }
-        // Sent from this caller's thread: writing the request needs no hop to the thread pool first.
-        if (send is not null) _ = CallRevisionsAsync(send);
+        // Sent by a work item at the back of the thread pool's queue: the requests queued before it (under load, the
+        // other connections' reads) reach this point first and join the call, so a burst shares one call.
+        if (send is not null) ThreadPool.UnsafeQueueUserWorkItem(static s => ((CachedStorage)s!).SendPendingRevisionCall(), this, preferLocal: false);
         return new ValueTask<long>(ct.CanBeCanceled ? shared.WaitAsync(ct) : shared);
+    }
+
+    /// <summary>Sends the call waiting for callers; none when a call that ended meanwhile took it as its next (then its slot is freed).</summary>
+    private void SendPendingRevisionCall()
+    {
+        TaskCompletionSource<long>? callers;
+        lock (_revisionGate)
+        {
+            callers = _nextRevision;
+            _nextRevision = null;
+            if (callers is null) _revisionCalls--;
+        }
+        if (callers is not null) _ = CallRevisionsAsync(callers);
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed partial class CachedStorage
     {
         // A store that answers from memory is asked directly: sharing its answer would cost each read a task to save nothing.
         if (_inner.RevisionInMemory) return _inner.CurrentRevisionAsync(ct);
-        TaskCompletionSource<long>? send = null;
+        var send = false;
         Task<long> shared;
         lock (_revisionGate)
         {
@@ -42,27 +42,30 @@ public sealed partial class CachedStorage
                 if (_revisionCalls < Math.Max(1, _options.RevisionCallsInFlight))
                 {
                     _revisionCalls++;
-                    send = callers;
+                    send = true;
                 }
             }
         }
         // Sent by a work item at the back of the thread pool's queue: the requests queued before it (under load, the
         // other connections' reads) reach this point first and join the call, so a burst shares one call.
-        if (send is not null) ThreadPool.UnsafeQueueUserWorkItem(static s => ((CachedStorage)s!).SendPendingRevisionCall(), this, preferLocal: false);
+        if (send) ThreadPool.UnsafeQueueUserWorkItem(static s => ((CachedStorage)s!).SendWaitingCallOrFreeSlot(), this, preferLocal: false);
         return new ValueTask<long>(ct.CanBeCanceled ? shared.WaitAsync(ct) : shared);
     }
 
-    /// <summary>Sends the call waiting for callers; none when a call that ended meanwhile took it as its next (then its slot is freed).</summary>
-    private void SendPendingRevisionCall()
+    /// <summary>
+    /// Sends the call waiting for callers in a slot that is free again (the work item's, or that of a call that ended);
+    /// frees the slot when none waits (a call that ended meanwhile already took it as its next).
+    /// </summary>
+    private void SendWaitingCallOrFreeSlot()
     {
-        TaskCompletionSource<long>? callers;
+        TaskCompletionSource<long>? next;
         lock (_revisionGate)
         {
-            callers = _nextRevision;
+            next = _nextRevision;
             _nextRevision = null;
-            if (callers is null) _revisionCalls--;
+            if (next is null) _revisionCalls--;
         }
-        if (callers is not null) _ = CallRevisionsAsync(callers);
+        if (next is not null) _ = CallRevisionsAsync(next);
     }
 
     /// <summary>
@@ -82,15 +85,8 @@ public sealed partial class CachedStorage
         {
             failure = e;
         }
-        TaskCompletionSource<long>? next;
-        lock (_revisionGate)
-        {
-            next = _nextRevision;
-            _nextRevision = null;
-            if (next is null) _revisionCalls--;
-        }
         // The next call goes out first, so completing this call's callers cannot delay it.
-        if (next is not null) _ = CallRevisionsAsync(next);
+        SendWaitingCallOrFreeSlot();
         if (failure is null) callers.TrySetResult(revision);
         else callers.TrySetException(failure);
     }

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace BenchTool;
 
 /// <summary>
@@ -49,13 +51,38 @@ public sealed class Arrivals(int watchers, int capacity)
 
         public double At(int i) => _ats[i];
 
-        public void Add(long rv, double at)
+        /// <summary>Records each complete event line of <paramref name="bytes"/> as read at <paramref name="at"/>; the bytes consumed (through the last newline).</summary>
+        public int AddLines(ReadOnlySpan<byte> bytes, double at)
+        {
+            var start = 0;
+            int newline;
+            while ((newline = bytes[start..].IndexOf((byte)'\n')) >= 0)
+            {
+                Add(ResourceVersionOf(bytes.Slice(start, newline)), at);
+                start += newline + 1;
+            }
+            return start;
+        }
+
+        private void Add(long rv, double at)
         {
             var i = _count;
             if (i == _rvs.Length) throw new InvalidOperationException($"a watcher read more than the {i} events expected");
             _rvs[i] = rv;
             _ats[i] = at;
             Volatile.Write(ref _count, i + 1);
+        }
+
+        /// <summary>The event object's metadata.resourceVersion (a Cluster has no other field of that name).</summary>
+        private static long ResourceVersionOf(ReadOnlySpan<byte> line)
+        {
+            var key = "\"resourceVersion\":\""u8;
+            var at = line.IndexOf(key);
+            if (at < 0) throw new InvalidDataException("watch event without a resourceVersion: " + Encoding.UTF8.GetString(line));
+            var value = line[(at + key.Length)..];
+            return System.Buffers.Text.Utf8Parser.TryParse(value, out long rv, out var length) && value[length] == '"'
+                ? rv
+                : throw new InvalidDataException("watch event with a resourceVersion that is not a number: " + Encoding.UTF8.GetString(line));
         }
     }
 }

@@ -223,13 +223,7 @@ public static class Fanout
                 if (n == 0) break;
                 var at = clock.Elapsed.TotalMilliseconds;
                 filled += n;
-                var start = 0;
-                int newline;
-                while ((newline = buffer.AsSpan(start, filled - start).IndexOf((byte)'\n')) >= 0)
-                {
-                    log.Add(ResourceVersionOf(buffer.AsSpan(start, newline)), at);
-                    start += newline + 1;
-                }
+                var start = log.AddLines(buffer.AsSpan(0, filled), at);
                 buffer.AsSpan(start, filled - start).CopyTo(buffer);
                 filled -= start;
             }
@@ -298,18 +292,6 @@ public static class Fanout
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return long.Parse(fields[11]) + long.Parse(fields[12]);
-    }
-
-    /// <summary>The event object's metadata.resourceVersion (a Cluster has no other field of that name).</summary>
-    internal static long ResourceVersionOf(ReadOnlySpan<byte> line)
-    {
-        var key = "\"resourceVersion\":\""u8;
-        var at = line.IndexOf(key);
-        if (at < 0) throw new InvalidDataException("watch event without a resourceVersion: " + Encoding.UTF8.GetString(line));
-        var value = line[(at + key.Length)..];
-        return System.Buffers.Text.Utf8Parser.TryParse(value, out long rv, out var length) && value[length] == '"'
-            ? rv
-            : throw new InvalidDataException("watch event with a resourceVersion that is not a number: " + Encoding.UTF8.GetString(line));
     }
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");

@@ -181,13 +181,7 @@ public sealed class Http2Watches : IAsyncDisposable
         if (watch.Filled + data.Length > watch.Pending.Length) Array.Resize(ref watch.Pending, Math.Max(watch.Pending.Length * 2, watch.Filled + data.Length));
         data.CopyTo(watch.Pending.AsSpan(watch.Filled));
         watch.Filled += data.Length;
-        var start = 0;
-        int newline;
-        while ((newline = watch.Pending.AsSpan(start, watch.Filled - start).IndexOf((byte)'\n')) >= 0)
-        {
-            watch.Log.Add(Fanout.ResourceVersionOf(watch.Pending.AsSpan(start, newline)), at);
-            start += newline + 1;
-        }
+        var start = watch.Log.AddLines(watch.Pending.AsSpan(0, watch.Filled), at);
         watch.Pending.AsSpan(start, watch.Filled - start).CopyTo(watch.Pending);
         watch.Filled -= start;
     }

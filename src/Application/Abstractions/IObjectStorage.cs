@@ -144,7 +144,9 @@ public interface IObjectStorage
     /// <summary>
     /// <see cref="WatchAsync"/>, plus <see cref="StorageEventType.Progress"/> events for revisions spent by writes outside
     /// <paramref name="prefix"/>, so the consumer (a watch cache) knows it has seen everything up to the store's
-    /// <see cref="CurrentRevisionAsync"/> even when the last writes were elsewhere.
+    /// <see cref="CurrentRevisionAsync"/> even when the last writes were elsewhere. Its events may come without
+    /// <see cref="StorageEvent.PrevValue"/>: the consumer keeps every object's latest state, so a store need not look
+    /// the previous one up (etcd would read it from its backend and send it beside each event).
     /// </summary>
     IAsyncEnumerable<StorageEvent> WatchWithProgressAsync(string prefix, long afterRevision, CancellationToken ct);
 

@@ -51,6 +51,35 @@ public sealed class WatchCacheEtcdTests(EtcdFixture etcd) : IClassFixture<EtcdFi
         }
     }
 
+    [Fact]
+    public async Task UpdateAndDelete_ReportThePreviousStateTheCacheHolds_NotASecondCopyFromEtcd()
+    {
+        var prefix = EtcdFixture.NewPrefix();
+        var other = Own(etcd.CreateStorage(prefix));
+        var cache = await CacheAsync(Own(etcd.CreateStorage(prefix)));
+        await using var reader = new WatchReader(cache, Prefix, await other.CurrentRevisionAsync(Ct));
+
+        var created = await other.CreateAsync("clusters/a", Text.Bytes("a1"), Ct);
+        var updated = await other.UpdateAsync("clusters/a", Text.Bytes("a2"), created, Ct);
+        var deleted = await other.DeleteAsync("clusters/a", updated, Ct);
+        var events = await reader.ReadAsync(3);
+
+        Assert.Equal(
+            [
+                new Ev(StorageEventType.Added, "clusters/a", "a1", null, created),
+                new Ev(StorageEventType.Modified, "clusters/a", "a2", "a1", updated),
+                new Ev(StorageEventType.Deleted, "clusters/a", null, "a2", deleted),
+            ],
+            events.Select(Ev.From).ToList());
+        // The window keeps one copy of each version: the state before a write is the bytes of the version before it,
+        // as the cache holds them, not a copy etcd looked up and sent beside the event.
+        Assert.True(SameBytes(events[0].Value, events[1].PrevValue), "the update's previous state is a second copy");
+        Assert.True(SameBytes(events[1].Value, events[2].PrevValue), "the delete's previous state is a second copy");
+    }
+
+    private static bool SameBytes(ReadOnlyMemory<byte>? a, ReadOnlyMemory<byte>? b) =>
+        a is { } x && b is { } y && x.Length == y.Length && x.Span.Overlaps(y.Span, out var offset) && offset == 0;
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

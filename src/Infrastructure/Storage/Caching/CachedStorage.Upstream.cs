@@ -112,10 +112,18 @@ public sealed partial class CachedStorage
             else
             {
                 var probe = CacheState.Probe(e.Key);
+                // The state before an update or delete is the cached version (a store's watch need not look it up:
+                // etcd's would read it from disk and send it beside every event).
+                var prevValue = state.Objects.TryGetValue(probe, out var cached) ? cached.Value : e.PrevValue;
+                if (prevValue is null && e.Type != StorageEventType.Added)
+                    throw new StorageException(StorageErrorCode.Expired, e.Key,
+                        $"the watch cache has no state before the {e.Type} at revision {e.Revision}");
                 var objects = state.Objects.Remove(probe);
                 // One StoredObject per version, in the state and in the event every watcher receives, so readers
                 // share its decoded and encoded form (StoredObject.Decoded): a version is encoded once, not per reader.
-                // The previous state likewise: a delete reports it (as Object), a selector watcher matches against it.
+                // The previous state likewise, at the event's revision: a delete reports it (as Object), a selector
+                // watcher matches against it.
+                e = e with { PrevValue = e.Type == StorageEventType.Added ? null : prevValue };
                 var previous = e.Previous();
                 e = e with { Object = e.Type == StorageEventType.Deleted ? previous : e.Reported(), PrevObject = previous };
                 if (e.Type != StorageEventType.Deleted) objects = objects.Add(e.Object!);

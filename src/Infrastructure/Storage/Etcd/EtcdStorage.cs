@@ -292,7 +292,9 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
                     // A progress watch (the watch cache's) starts after `last`: compaction at `last` itself loses it
                     // nothing, and etcd syncs a watcher from the future at once instead of up to 100 ms later.
                     StartRevision = progress ? last + 1 : Math.Max(last, 1),
-                    PrevKv = true,
+                    // The watch cache keeps every object's latest state, so its watch goes without the previous
+                    // values: etcd would read each from its backend and send it beside the event.
+                    PrevKv = !progress,
                 },
             };
             var (created, error) = await CreateWatchAsync(call, create, callCts, ct);
@@ -322,7 +324,7 @@ public sealed partial class EtcdStorage : IObjectStorage, IAsyncDisposable
                         // etcd looks the previous value up when it sends the event; for a watcher that fell behind
                         // the compaction point that lookup fails and the event comes without it (kube's watcher
                         // fails such events too). Deletes and updates need their previous state: report Expired.
-                        if (e.PrevKv is null && !IsCreate(e))
+                        if (!progress && e.PrevKv is null && !IsCreate(e))
                             throw new StorageException(StorageErrorCode.Expired, prefix,
                                 $"the previous value at revision {e.Kv.ModRevision} has been compacted", await CompactedRevisionAsync(ct));
                         last = e.Kv.ModRevision;

@@ -114,16 +114,17 @@ public sealed partial class CachedStorage
                 var probe = CacheState.Probe(e.Key);
                 // The state before an update or delete is the cached version (a store's watch need not look it up:
                 // etcd's would read it from disk and send it beside every event).
-                var prevValue = state.Objects.TryGetValue(probe, out var cached) ? cached.Value : e.PrevValue;
-                if (prevValue is null && e.Type != StorageEventType.Added)
-                    throw new StorageException(StorageErrorCode.Expired, e.Key,
+                // An explicit nullable: a bare null would convert to an empty, present ReadOnlyMemory (via byte[]).
+                var prevValue = e.Type == StorageEventType.Added ? (ReadOnlyMemory<byte>?)null
+                    : state.Objects.TryGetValue(probe, out var cached) ? cached.Value
+                    : e.PrevValue ?? throw new StorageException(StorageErrorCode.Expired, e.Key,
                         $"the watch cache has no state before the {e.Type} at revision {e.Revision}");
                 var objects = state.Objects.Remove(probe);
                 // One StoredObject per version, in the state and in the event every watcher receives, so readers
                 // share its decoded and encoded form (StoredObject.Decoded): a version is encoded once, not per reader.
                 // The previous state likewise, at the event's revision: a delete reports it (as Object), a selector
                 // watcher matches against it.
-                e = e with { PrevValue = e.Type == StorageEventType.Added ? null : prevValue };
+                e = e with { PrevValue = prevValue };
                 var previous = e.Previous();
                 e = e with { Object = e.Type == StorageEventType.Deleted ? previous : e.Reported(), PrevObject = previous };
                 if (e.Type != StorageEventType.Deleted) objects = objects.Add(e.Object!);

@@ -9,9 +9,7 @@
 # again before each backend, so each backend's rows can be read as ratios to it. Needs hey (apt-get install hey);
 # etcd and PostgreSQL run from the local images clusterregistry-test/etcd and clusterregistry-test/postgres through
 # docker (PostgreSQL with fsync on: the image's test settings turn it off), on the host's network and listening on
-# 127.0.0.1 only (STORE_NETWORK=host, the default): with a published port (STORE_NETWORK=mapped) docker's userland
-# proxy relays every byte between server and store on the same two cores — 0.07 ms of CPU per etcd create, ~10 % of
-# the create's cost, that a store reached over a network would not take from the server's host.
+# 127.0.0.1 only (STORE_NETWORK=host, the default; STORE_NETWORK=mapped publishes their ports: see bench/stores.sh).
 #
 #   bench/run.sh                          # embedded backend, the server built from this checkout
 #   BACKENDS="embedded etcd postgres" bench/run.sh
@@ -41,8 +39,9 @@ UPDATES=${UPDATES:-20}
 BACKENDS=${BACKENDS:-embedded}
 WARMUP=${WARMUP:-300}
 FANOUT_ONLY=${FANOUT_ONLY:-0}
-STORE_NETWORK=${STORE_NETWORK:-host}
 [ "$FANOUT_ONLY" = 1 ] && WARMUP=0
+# shellcheck source=bench/stores.sh
+source bench/stores.sh
 command -v hey >/dev/null || { echo "bench: needs hey (apt-get install hey)" >&2; exit 2; }
 
 pids=(); containers=(); dirs=()
@@ -112,30 +111,15 @@ run_backend() {
     embedded) ;;
     etcd)
       local eport=$((20000 + RANDOM % 20000)) name="bench-etcd-$RANDOM"
-      if [ "$STORE_NETWORK" = host ]; then
-        docker run -d --rm --name "$name" --network host --entrypoint etcd clusterregistry-test/etcd --name=etcd0 \
-          --data-dir=/tmp/etcd --listen-client-urls="http://127.0.0.1:$eport" --advertise-client-urls="http://127.0.0.1:$eport" \
-          --listen-peer-urls="http://127.0.0.1:$((eport + 1))" --initial-advertise-peer-urls="http://127.0.0.1:$((eport + 1))" \
-          --initial-cluster="etcd0=http://127.0.0.1:$((eport + 1))" >/dev/null
-      else
-        docker run -d --rm --name "$name" -p "127.0.0.1:$eport:2379" --entrypoint etcd clusterregistry-test/etcd \
-          --name=etcd0 --data-dir=/tmp/etcd --listen-client-urls=http://0.0.0.0:2379 --advertise-client-urls=http://127.0.0.1:2379 >/dev/null
-      fi
       containers+=("$name")
-      store_cpu=/sys/fs/cgroup/cpuacct/docker/$(docker inspect -f '{{.Id}}' "$name")/cpuacct.usage
-      for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$eport/health" >/dev/null 2>&1 && break; sleep 0.2; done
+      start_etcd "$name" "$eport"
+      store_cpu=$(store_cpu_file "$name")
       args=(--storage-backend etcd3 --etcd-servers "http://127.0.0.1:$eport") ;;
     postgres)
       local pport=$((20000 + RANDOM % 20000)) name="bench-postgres-$RANDOM"
-      if [ "$STORE_NETWORK" = host ]; then
-        docker run -d --rm --name "$name" --network host clusterregistry-test/postgres -c fsync=on -c port="$pport" \
-          -c listen_addresses=127.0.0.1 >/dev/null
-      else
-        docker run -d --rm --name "$name" -p "127.0.0.1:$pport:5432" clusterregistry-test/postgres -c fsync=on >/dev/null
-      fi
       containers+=("$name")
-      store_cpu=/sys/fs/cgroup/cpuacct/docker/$(docker inspect -f '{{.Id}}' "$name")/cpuacct.usage
-      for _ in $(seq 1 100); do docker logs "$name" 2>&1 | grep -q 'ready to accept connections' && break; sleep 0.2; done
+      start_postgres "$name" "$pport"
+      store_cpu=$(store_cpu_file "$name")
       args=(--storage-backend postgres --postgres-connection-string "Host=127.0.0.1;Port=$pport;Username=postgres;Password=postgres;Database=postgres") ;;
     *) echo "bench: unknown backend $backend" >&2; return 1 ;;
   esac

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The server's live managed heap after N (10,000) distinct merge patches of one ~700-byte object, on a fresh etcd
-# container (clusterregistry-test/etcd): what the watch cache's window holds per update (ADR-039). Prints the patch
+# container (bench/stores.sh): what the watch cache's window holds per update (ADR-039). Prints the patch
 # rate, the live GC heap (dotnet-gcdump, 3 s after the last patch) and the RSS. Needs docker, dotnet-gcdump
 # (`dotnet tool install -g dotnet-gcdump`). Figures only; nothing asserts.
 #   bench/update-heap.sh src/Api/bin/Release/net10.0/clusterregistry.dll
@@ -12,9 +12,9 @@ data=$(mktemp -d); name="update-heap-etcd-$RANDOM"; eport=$((20000 + RANDOM % 20
 cleanup() { kill "${spid:-0}" 2>/dev/null || true; docker rm -f "$name" >/dev/null 2>&1 || true; rm -rf "$data"; }
 trap cleanup EXIT
 dotnet build -c Release bench/BenchTool -v q -nologo >/dev/null
-docker run -d --rm --name "$name" -p "127.0.0.1:$eport:2379" --entrypoint etcd clusterregistry-test/etcd \
-  --name=etcd0 --data-dir=/tmp/etcd --listen-client-urls=http://0.0.0.0:2379 --advertise-client-urls=http://127.0.0.1:2379 >/dev/null
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$eport/health" >/dev/null 2>&1 && break; sleep 0.2; done
+# shellcheck source=bench/stores.sh
+source bench/stores.sh
+start_etcd "$name" "$eport"
 dotnet "$dll" standalone --data-dir "$data" --secure-port "$port" --storage-backend etcd3 --etcd-servers "http://127.0.0.1:$eport" >"$data/server.log" 2>&1 &
 spid=$!
 for _ in $(seq 1 150); do curl -skf "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && [ -f "$data/admin.token" ] && break; sleep 0.2; done
